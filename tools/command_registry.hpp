@@ -1,5 +1,5 @@
-// Registry of `banditry` subcommands. Each area adds its subcommands from its own source file with a
-// static `command_registrar`, so the program's main() never changes when an area grows.
+// Registry of `banditry` subcommands. Each area adds its subcommands from its own source file with
+// a static `command_registrar`, so the program's main() never changes when an area grows.
 #pragma once
 
 #include <CLI/CLI.hpp>

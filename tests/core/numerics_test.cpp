@@ -1,11 +1,12 @@
 // Numerics at extreme inputs, against 50-digit Boost.Multiprecision references computed here.
+#include "banditry/core/numerics.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/multiprecision/cpp_bin_float.hpp>
 #include <limits>
 #include <vector>
 
-#include "banditry/core/numerics.hpp"
 #include "support/test_support.hpp"
 
 using banditry::test::close;
@@ -30,10 +31,16 @@ double reference_softplus(double z) {
 }  // namespace
 
 TEST_CASE("log_sum_exp: matches 50-digit reference at extreme logits") {
-  const std::vector<std::vector<double>> cases{
-      {0.0},           {1.0, 2.0, 3.0},    {1e6, 1e6},         {-1e6, -1e6 + 1.0},
-      {1e6, -1e6},     {700.0, 710.0},     {-745.0, -740.0},   {1e-300, 5e-324, 0.0},
-      {-1e6, 0.0, 1e6}, {3.5, -2.25, 1e-8}};
+  const std::vector<std::vector<double>> cases{{0.0},
+                                               {1.0, 2.0, 3.0},
+                                               {1e6, 1e6},
+                                               {-1e6, -1e6 + 1.0},
+                                               {1e6, -1e6},
+                                               {700.0, 710.0},
+                                               {-745.0, -740.0},
+                                               {1e-300, 5e-324, 0.0},
+                                               {-1e6, 0.0, 1e6},
+                                               {3.5, -2.25, 1e-8}};
   for (const auto& x : cases) {
     CHECK(close(banditry::log_sum_exp(x), reference_log_sum_exp(x), 1e-15, 1e-300));
   }
@@ -69,7 +76,8 @@ TEST_CASE("softmax: sums to one and underflows to exact zero") {
 }
 
 TEST_CASE("sigmoid, log_sigmoid, softplus: 50-digit reference over 12 decades") {
-  for (double z : {-1e6, -800.0, -745.0, -40.0, -1.0, -1e-12, 0.0, 1e-12, 0.5, 20.0, 40.0, 800.0, 1e6}) {
+  for (double z :
+       {-1e6, -800.0, -745.0, -40.0, -1.0, -1e-12, 0.0, 1e-12, 0.5, 20.0, 40.0, 800.0, 1e6}) {
     CAPTURE(z);
     CHECK(close(banditry::sigmoid(z), reference_sigmoid(z), 2e-16, 0));
     CHECK(close(banditry::softplus(z), reference_softplus(z), 2e-16, 0));
@@ -94,14 +102,19 @@ TEST_CASE("kl_divergence: zeros, denormals and infinity") {
              high(pd[1]) * boost::multiprecision::log(high(pd[1]) / high(qd[1]));
   CHECK(close(banditry::kl_divergence(pd, qd), static_cast<double>(ref), 1e-6, 1e-320));
   BANDITRY_CHECK_THROWS_WITH(banditry::kl_divergence(p, std::vector<double>{1.0}),
-                             std::invalid_argument, "banditry::kl_divergence: q size must be equal");
-  BANDITRY_CHECK_THROWS_WITH(banditry::kl_divergence(std::vector<double>{-0.5, 1.5}, q.size() == 2 ? q : std::vector<double>{0.5, 0.5}),
-                             std::domain_error, "p[0] must be finite and >= 0, got -0.5");
+                             std::invalid_argument,
+                             "banditry::kl_divergence: q size must be equal");
+  BANDITRY_CHECK_THROWS_WITH(
+      banditry::kl_divergence(std::vector<double>{-0.5, 1.5},
+                              q.size() == 2 ? q : std::vector<double>{0.5, 0.5}),
+      std::domain_error, "p[0] must be finite and >= 0, got -0.5");
 }
 
 TEST_CASE("entropy: uniform and degenerate") {
-  CHECK(close(banditry::entropy(std::vector<double>{0.25, 0.25, 0.25, 0.25}), std::log(4.0), 1e-15));
+  CHECK(
+      close(banditry::entropy(std::vector<double>{0.25, 0.25, 0.25, 0.25}), std::log(4.0), 1e-15));
   CHECK(banditry::entropy(std::vector<double>{1.0, 0.0}) == 0.0);
   CHECK(close(banditry::entropy(std::vector<double>{1.0 - 1e-300, 1e-300}),
-              static_cast<double>(-high(1e-300) * boost::multiprecision::log(high(1e-300))), 1e-12, 0));
+              static_cast<double>(-high(1e-300) * boost::multiprecision::log(high(1e-300))), 1e-12,
+              0));
 }

@@ -20,7 +20,8 @@ inline bool close(double a, double b, double relative = 1e-12, double absolute =
 /// Distance in units in the last place between two doubles of the same sign.
 inline double ulp_distance(double a, double b) {
   if (a == b) return 0;
-  const double spacing = std::nextafter(std::abs(b), std::numeric_limits<double>::infinity()) - std::abs(b);
+  const double spacing =
+      std::nextafter(std::abs(b), std::numeric_limits<double>::infinity()) - std::abs(b);
   return std::abs(a - b) / spacing;
 }
 
@@ -30,7 +31,8 @@ inline std::optional<std::filesystem::path> shared_data() {
     if (std::filesystem::is_directory(env)) return std::filesystem::path(env);
   }
 #ifdef BANDITRY_SHARED_DATA
-  if (std::filesystem::is_directory(BANDITRY_SHARED_DATA)) return std::filesystem::path(BANDITRY_SHARED_DATA);
+  if (std::filesystem::is_directory(BANDITRY_SHARED_DATA))
+    return std::filesystem::path(BANDITRY_SHARED_DATA);
 #endif
   return std::nullopt;
 }
@@ -38,15 +40,15 @@ inline std::optional<std::filesystem::path> shared_data() {
 }  // namespace banditry::test
 
 /// Checks that `expression` throws `exception_type` whose message contains `fragment`.
-#define BANDITRY_CHECK_THROWS_WITH(expression, exception_type, fragment)            \
-  do {                                                                              \
-    bool banditry_thrown = false;                                                   \
-    try {                                                                           \
-      (void)(expression);                                                           \
-    } catch (const exception_type& banditry_error) {                                \
-      banditry_thrown = true;                                                       \
+#define BANDITRY_CHECK_THROWS_WITH(expression, exception_type, fragment)                    \
+  do {                                                                                      \
+    bool banditry_thrown = false;                                                           \
+    try {                                                                                   \
+      (void)(expression);                                                                   \
+    } catch (const exception_type& banditry_error) {                                        \
+      banditry_thrown = true;                                                               \
       CHECK_MESSAGE(std::string(banditry_error.what()).find(fragment) != std::string::npos, \
-                    banditry_error.what());                                         \
-    }                                                                               \
-    CHECK_MESSAGE(banditry_thrown, "expected " #exception_type " from " #expression); \
+                    banditry_error.what());                                                 \
+    }                                                                                       \
+    CHECK_MESSAGE(banditry_thrown, "expected " #exception_type " from " #expression);       \
   } while (false)

@@ -1,5 +1,5 @@
-// Core claims that exercise the verify loop end to end on closed-form rates: the sample mean's error
-// and the multinomial sampler's count error both fall as n^(-1/2).
+// Core claims that exercise the verify loop end to end on closed-form rates: the sample mean's
+// error and the multinomial sampler's count error both fall as n^(-1/2).
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -61,7 +61,8 @@ std::vector<claim_result> run_core(verify_context& context) {
   std::vector<claim_result> results;
   auto& mean_sweep = context.record(mean_error_sweep(context));
   {
-    claim_result base{.id = "CORE-1", .file = "core", .description = "sample mean error slope in n"};
+    claim_result base{
+        .id = "CORE-1", .file = "core", .description = "sample mean error slope in n"};
     auto fit = slope_estimate(context.master_seed, fit_points(mean_sweep, "sample mean"));
     results.push_back(slope_claim(base, fit, -0.5, 0.1));
     mean_sweep.claim = "CORE-1";
@@ -69,8 +70,10 @@ std::vector<claim_result> run_core(verify_context& context) {
   }
   {
     // sqrt(n) E|mean - 1/2| -> sqrt(2 / pi) / sqrt(12) = 0.23033 (CLT); checked at the largest n.
-    claim_result base{.id = "CORE-2", .file = "core",
-                      .description = "sqrt(n) E|mean error| = sqrt(1/(6 pi))", .type = "value"};
+    claim_result base{.id = "CORE-2",
+                      .file = "core",
+                      .description = "sqrt(n) E|mean error| = sqrt(1/(6 pi))",
+                      .type = "value"};
     const std::size_t last = mean_sweep.grid.size() - 1;
     std::vector<double> scaled = mean_sweep.values[0][last];
     for (double& v : scaled) v *= std::sqrt(mean_sweep.grid[last]);
@@ -84,7 +87,8 @@ std::vector<claim_result> run_core(verify_context& context) {
   }
   auto& multinomial_sweep = context.record(multinomial_error_sweep(context));
   {
-    claim_result base{.id = "CORE-3", .file = "core", .description = "multinomial count TV slope in n"};
+    claim_result base{
+        .id = "CORE-3", .file = "core", .description = "multinomial count TV slope in n"};
     auto fit = slope_estimate(context.master_seed, fit_points(multinomial_sweep, "multinomial"));
     results.push_back(slope_claim(base, fit, -0.5, 0.1));
     multinomial_sweep.claim = "CORE-3";
@@ -93,9 +97,7 @@ std::vector<claim_result> run_core(verify_context& context) {
   return results;
 }
 
-const claim_registrar registrar{{.suite = "core",
-                                 .ids = {"CORE-1", "CORE-2", "CORE-3"},
-                                 .budget_seconds = 2,
-                                 .run = run_core}};
+const claim_registrar registrar{
+    {.suite = "core", .ids = {"CORE-1", "CORE-2", "CORE-3"}, .budget_seconds = 2, .run = run_core}};
 
 }  // namespace

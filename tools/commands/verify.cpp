@@ -1,6 +1,8 @@
 // `banditry verify`: runs the registered claim groups and prints claim, prediction, measurement and
 // verdict for each, writes verify_out/ (CSV, JSON and SVG per sweep, summary.json), and exits 1 iff
 // a claim FAILs.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,7 +13,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <unistd.h>
 #include <sstream>
 
 #include "banditry/sim/output.hpp"
@@ -63,7 +64,8 @@ bool selected(const std::string& id, const std::string& patterns) {
 std::string measured_text(const claim_result& r) {
   if (std::isnan(r.estimate)) return "-";
   std::string text = banditry::sim::format_number(r.estimate, 4);
-  if (!std::isnan(r.ci_lo) && !std::isnan(r.ci_hi) && (r.ci_lo != r.estimate || r.ci_hi != r.estimate)) {
+  if (!std::isnan(r.ci_lo) && !std::isnan(r.ci_hi) &&
+      (r.ci_lo != r.estimate || r.ci_hi != r.estimate)) {
     text += " [" + banditry::sim::format_number(r.ci_lo, 4) + ", " +
             banditry::sim::format_number(r.ci_hi, 4) + "]";
   }
@@ -83,7 +85,8 @@ bool id_less(const claim_result& a, const claim_result& b) {
     const std::string area = id.substr(0, dash);
     int number = 0;
     if (dash != std::string::npos) number = std::atoi(id.c_str() + dash + 1);
-    static const std::map<std::string, int> order{{"CORE", 0}, {"SEL", 1}, {"KL", 2}, {"DU", 3}, {"SP", 4}};
+    static const std::map<std::string, int> order{
+        {"CORE", 0}, {"SEL", 1}, {"KL", 2}, {"DU", 3}, {"SP", 4}};
     const auto it = order.find(area);
     return std::tuple(it == order.end() ? 9 : it->second, area, number, id);
   };
@@ -114,8 +117,10 @@ void record_results(const std::vector<claim_result>& results, const std::string&
         std::string text = "Last recorded result (" + r.id + "): " + to_string(r.outcome) +
                            ", measured " + measured_text(r) + ", predicted " + r.predicted +
                            " (seed " + std::to_string(options.seed) + ", " +
-                           (options.quick ? "quick" : options.full ? "full" : "default") + " mode, banditry " +
-                           banditry::version_string + ")";
+                           (options.quick  ? "quick"
+                            : options.full ? "full"
+                                           : "default") +
+                           " mode, banditry " + banditry::version_string + ")";
         if (!r.note.empty()) text += "; " + r.note;
         changed = changed || text != line;
         line = text;
@@ -148,16 +153,19 @@ int run_verify(const verify_options& options) {
   const auto& groups = banditry::sim::claim_registry::instance().groups();
   if (options.list) {
     for (const auto& g : groups) {
-      for (const auto& id : g.ids) std::cout << id << "\t" << g.suite << (g.full_only ? "\t(--full only)" : "") << '\n';
+      for (const auto& id : g.ids)
+        std::cout << id << "\t" << g.suite << (g.full_only ? "\t(--full only)" : "") << '\n';
     }
     return 0;
   }
 
-  std::cout << "banditry " << banditry::version_string << " verify: master seed " << context.master_seed
-            << ", threads " << context.threads << ", mode " << to_string(context.mode) << '\n';
+  std::cout << "banditry " << banditry::version_string << " verify: master seed "
+            << context.master_seed << ", threads " << context.threads << ", mode "
+            << to_string(context.mode) << '\n';
   std::cout << "data: "
-            << (context.data_dir ? context.data_dir->string()
-                                 : std::string("none found (real-data claims SKIP; use --data DIR)"))
+            << (context.data_dir
+                    ? context.data_dir->string()
+                    : std::string("none found (real-data claims SKIP; use --data DIR)"))
             << "\n\n";
 
   std::vector<claim_result> results;
@@ -206,8 +214,11 @@ int run_verify(const verify_options& options) {
   for (const auto& r : results) {
     std::cout << pad(r.id, 8) << "| " << pad(r.description, 44) << "| " << pad(r.predicted, 22)
               << "| " << pad(measured_text(r), 34) << "| "
-              << pad(banditry::sim::format_number(r.tolerance, r.tolerance != 0 && std::abs(r.tolerance) < 0.01 ? 6 : 2), 6)
-              << "| " << to_string(r.outcome) << (r.note.empty() ? "" : "  (" + r.note + ")") << '\n';
+              << pad(banditry::sim::format_number(
+                         r.tolerance, r.tolerance != 0 && std::abs(r.tolerance) < 0.01 ? 6 : 2),
+                     6)
+              << "| " << to_string(r.outcome) << (r.note.empty() ? "" : "  (" + r.note + ")")
+              << '\n';
     passes += r.outcome == verdict::pass;
     fails += r.outcome == verdict::fail;
     skips += r.outcome == verdict::skip;
@@ -224,7 +235,8 @@ int run_verify(const verify_options& options) {
   // Files: one CSV, JSON and SVG per sweep, and summary.json.
   const fs::path out_dir = options.out_dir;
   for (const auto& s : context.sweeps) {
-    const auto summary = banditry::sim::summarise(s, context.master_seed, context.bootstrap_resamples);
+    const auto summary =
+        banditry::sim::summarise(s, context.master_seed, context.bootstrap_resamples);
     banditry::sim::write_csv(s, summary, out_dir);
     banditry::sim::write_json(s, context.master_seed, out_dir);
     banditry::sim::write_svg(s, summary, out_dir);
@@ -236,7 +248,8 @@ int run_verify(const verify_options& options) {
   if (!options.plots_dir.empty()) {
     if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
       for (const auto& s : context.sweeps) {
-        const std::string command = "cd '" + options.plots_dir + "' && gnuplot '" + s.experiment + ".gp'";
+        const std::string command =
+            "cd '" + options.plots_dir + "' && gnuplot '" + s.experiment + ".gp'";
         if (std::system(command.c_str()) != 0) {
           std::cerr << "banditry verify: gnuplot failed on " << s.experiment << ".gp\n";
         }
@@ -253,7 +266,9 @@ int run_verify(const verify_options& options) {
                      {"mode", to_string(context.mode)},
                      {"version", banditry::version_string}};
   summary["claims"] = nlohmann::json::array();
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  auto number = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   for (const auto& r : results) {
     summary["claims"].push_back({{"id", r.id},
                                  {"file", r.file},
@@ -286,31 +301,40 @@ int run_verify(const verify_options& options) {
   return fails == 0 ? 0 : 1;
 }
 
-const banditry::tool::command_registrar registrar{{"verify", [](CLI::App& program) {
-  auto options = std::make_shared<verify_options>();
-  auto* sub = program.add_subcommand("verify", "Run the theory claims and print a verdict table");
-  sub->add_option("--claims", options->claims,
-                  "Comma-separated claim ids, areas (SEL, KL, DU, SP, CORE) or prefixes ending in *");
-  sub->add_option("--seed", options->seed, "Master seed of every random stream (default 1)");
-  sub->add_option("--threads", options->threads, "Worker threads (default: all cores)");
-  auto* quick = sub->add_flag("--quick", options->quick,
-                              "Divide trial counts by 4 (at least 4); reports but never fails");
-  sub->add_flag("--full", options->full, "Multiply trial counts by 4 and run the optional claims")
-      ->excludes(quick);
-  sub->add_option("--out", options->out_dir, "Folder for CSV, JSON, SVG and summary.json (default verify_out)");
-  sub->add_option("--json", options->json_file, "Also write summary.json to this file");
-  sub->add_option("--plots", options->plots_dir,
-                  "Folder for SVG plots, gnuplot scripts and data, and PNG when gnuplot is installed");
-  sub->add_option("--data", options->data_dir,
-                  "Real-data folder (default: $BANDITRY_DATA, else ../shared/data)");
-  sub->add_flag("--record", options->record,
-                "Rewrite the 'Last recorded result' lines of proofs/*.md with this run's results");
-  sub->add_option("--proofs", options->proofs_dir, "Proofs folder for --record (default proofs)");
-  sub->add_flag("--list", options->list, "List the registered claim ids and exit");
-  sub->callback([options] {
-    const int code = run_verify(*options);
-    if (code != 0) throw banditry::tool::exit_status{code};
-  });
-}}};
+const banditry::tool::command_registrar registrar{
+    {"verify", [](CLI::App& program) {
+       auto options = std::make_shared<verify_options>();
+       auto* sub =
+           program.add_subcommand("verify", "Run the theory claims and print a verdict table");
+       sub->add_option(
+           "--claims", options->claims,
+           "Comma-separated claim ids, areas (SEL, KL, DU, SP, CORE) or prefixes ending in *");
+       sub->add_option("--seed", options->seed, "Master seed of every random stream (default 1)");
+       sub->add_option("--threads", options->threads, "Worker threads (default: all cores)");
+       auto* quick =
+           sub->add_flag("--quick", options->quick,
+                         "Divide trial counts by 4 (at least 4); reports but never fails");
+       sub->add_flag("--full", options->full,
+                     "Multiply trial counts by 4 and run the optional claims")
+           ->excludes(quick);
+       sub->add_option("--out", options->out_dir,
+                       "Folder for CSV, JSON, SVG and summary.json (default verify_out)");
+       sub->add_option("--json", options->json_file, "Also write summary.json to this file");
+       sub->add_option(
+           "--plots", options->plots_dir,
+           "Folder for SVG plots, gnuplot scripts and data, and PNG when gnuplot is installed");
+       sub->add_option("--data", options->data_dir,
+                       "Real-data folder (default: $BANDITRY_DATA, else ../shared/data)");
+       sub->add_flag(
+           "--record", options->record,
+           "Rewrite the 'Last recorded result' lines of proofs/*.md with this run's results");
+       sub->add_option("--proofs", options->proofs_dir,
+                       "Proofs folder for --record (default proofs)");
+       sub->add_flag("--list", options->list, "List the registered claim ids and exit");
+       sub->callback([options] {
+         const int code = run_verify(*options);
+         if (code != 0) throw banditry::tool::exit_status{code};
+       });
+     }}};
 
 }  // namespace

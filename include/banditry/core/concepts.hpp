@@ -2,11 +2,10 @@
 // lacks one fails at the call site with the concept's name in the compiler message.
 #pragma once
 
+#include <Eigen/Core>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-
-#include <Eigen/Core>
 
 #include "banditry/core/rng.hpp"
 

@@ -105,10 +105,9 @@ inline void require_nonempty(std::size_t size, std::string_view function, std::s
 inline void require_same_size(std::size_t size, std::size_t expected, std::string_view function,
                               std::string_view what, std::string_view other) {
   if (size != expected) {
-    throw_invalid_argument(function, std::string(what) + " size",
-                           "equal to the size of " + std::string(other) + " (" +
-                               std::to_string(expected) + ")",
-                           size);
+    throw_invalid_argument(
+        function, std::string(what) + " size",
+        "equal to the size of " + std::string(other) + " (" + std::to_string(expected) + ")", size);
   }
 }
 
@@ -121,15 +120,16 @@ void require_probability(Real p, std::string_view function, std::string_view wha
 /// Throws std::domain_error unless `p` is a probability vector: finite entries in [0, 1] whose sum
 /// is within `tolerance` of one.
 template <std::floating_point Real>
-void require_distribution(std::span<const Real> p, std::string_view function,
-                          std::string_view what, Real tolerance = Real(1e-9)) {
+void require_distribution(std::span<const Real> p, std::string_view function, std::string_view what,
+                          Real tolerance = Real(1e-9)) {
   require_nonempty(p.size(), function, what);
   long double sum = 0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     require_probability(p[i], function, std::string(what) + "[" + std::to_string(i) + "]");
     sum += p[i];
   }
-  if (std::abs(static_cast<double>(sum) - 1.0) > static_cast<double>(tolerance) * p.size() + 1e-12) {
+  if (std::abs(static_cast<double>(sum) - 1.0) >
+      static_cast<double>(tolerance) * p.size() + 1e-12) {
     throw_domain_error(function, std::string("sum of ") + std::string(what),
                        "1 within " + detail::format_value(tolerance) + " per entry",
                        static_cast<double>(sum));

@@ -21,8 +21,10 @@ inline Eigen::VectorXd ridge_solve(const Eigen::MatrixXd& design, const Eigen::V
   if (!(lambda >= 0) || !std::isfinite(lambda)) {
     throw_domain_error("ridge_solve", "lambda", "finite and >= 0", lambda);
   }
-  if (!design.allFinite()) throw_domain_error("ridge_solve", "design", "all finite", "non-finite entry");
-  if (!targets.allFinite()) throw_domain_error("ridge_solve", "targets", "all finite", "non-finite entry");
+  if (!design.allFinite())
+    throw_domain_error("ridge_solve", "design", "all finite", "non-finite entry");
+  if (!targets.allFinite())
+    throw_domain_error("ridge_solve", "targets", "all finite", "non-finite entry");
   Eigen::MatrixXd gram = design.transpose() * design;
   gram.diagonal().array() += lambda;
   Eigen::LDLT<Eigen::MatrixXd> factor(gram);

@@ -75,7 +75,8 @@ Real sigmoid(Real z) {
   return e / (Real(1) + e);
 }
 
-/// softplus(z) = log(1 + e^z), exact to rounding for all z (z for z > 40-ish, e^z for very negative z).
+/// softplus(z) = log(1 + e^z), exact to rounding for all z (z for z > 40-ish, e^z for very negative
+/// z).
 template <std::floating_point Real>
 Real softplus(Real z) {
   if (std::isnan(z)) throw_domain_error("softplus", "z", "not NaN", z);
@@ -102,9 +103,9 @@ void check_probability_vector(std::span<const Real> p, const char* function, con
 }
 }  // namespace detail
 
-/// KL(p || q) = sum_i p_i log(p_i / q_i) with 0 log 0 = 0. Returns +inf when some p_i > 0 has q_i = 0.
-/// Inputs are used as given (not renormalised), so callers pass distributions.
-/// \pre same non-zero size, entries finite and >= 0 (checked). O(n).
+/// KL(p || q) = sum_i p_i log(p_i / q_i) with 0 log 0 = 0. Returns +inf when some p_i > 0 has q_i =
+/// 0. Inputs are used as given (not renormalised), so callers pass distributions. \pre same
+/// non-zero size, entries finite and >= 0 (checked). O(n).
 template <std::floating_point Real>
 Real kl_divergence(std::span<const Real> p, std::span<const Real> q) {
   require_nonempty(p.size(), "kl_divergence", "p");

@@ -1,9 +1,9 @@
 // Random streams and samplers that give the same draws on every standard library and thread count.
 //
-// The std:: distributions are implementation-defined, so every sampler here is written out: the same
-// seed gives the same numbers under libstdc++, libc++ and MSVC. Streams are keyed by
-// (master seed, experiment, grid point, trial, sub-stream) so a trial's draws do not depend on which
-// thread runs it or on how many trials ran before it.
+// The std:: distributions are implementation-defined, so every sampler here is written out: the
+// same seed gives the same numbers under libstdc++, libc++ and MSVC. Streams are keyed by (master
+// seed, experiment, grid point, trial, sub-stream) so a trial's draws do not depend on which thread
+// runs it or on how many trials ran before it.
 #pragma once
 
 #include <algorithm>
@@ -105,11 +105,13 @@ inline xoshiro256ss make_stream(std::uint64_t master_seed, std::string_view expe
                                  static_cast<std::uint64_t>(stream)));
 }
 
-/// Concept for the generators the samplers accept: a 64-bit uniform random bit generator.
+/// Concept for the generators the samplers accept: a uniform random bit generator whose outputs
+/// cover all 64 bits. std::mt19937 is rejected even where its result type is 64 bits wide, because
+/// its max() is 2^32 - 1 and the samplers read the top 53 bits.
 template <class Rng>
 concept random_engine64 = std::uniform_random_bit_generator<Rng> && requires(Rng& rng) {
   { rng() } -> std::same_as<std::uint64_t>;
-};
+} &&(Rng::min() == 0) && (Rng::max() == ~std::uint64_t{0});
 
 /// Uniform double in [0, 1) from the top 53 bits. Never throws.
 template <random_engine64 Rng>
@@ -256,9 +258,9 @@ void multinomial(Rng& rng, std::uint64_t n, std::span<const double> probabilitie
 }
 
 /// Categorical draw by linear CDF search, for weights that change every round (no set-up cost):
-/// u = uniform * sum(w); subtract weights in index order; return the first index where u < 0, or the
-/// last index with positive weight if rounding leaves u >= 0.
-/// \pre weights non-empty, finite, >= 0, with positive sum (checked). O(K).
+/// u = uniform * sum(w); subtract weights in index order; return the first index where u < 0, or
+/// the last index with positive weight if rounding leaves u >= 0. \pre weights non-empty, finite,
+/// >= 0, with positive sum (checked). O(K).
 template <random_engine64 Rng>
 std::size_t categorical(Rng& rng, std::span<const double> weights) {
   require_nonempty(weights.size(), "categorical", "weights");

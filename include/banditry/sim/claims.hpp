@@ -32,9 +32,12 @@ enum class verdict { pass, fail, skip };
 
 inline const char* to_string(verdict v) {
   switch (v) {
-    case verdict::pass: return "PASS";
-    case verdict::fail: return "FAIL";
-    case verdict::skip: return "SKIP";
+    case verdict::pass:
+      return "PASS";
+    case verdict::fail:
+      return "FAIL";
+    case verdict::skip:
+      return "SKIP";
   }
   return "?";
 }
@@ -46,7 +49,7 @@ struct claim_result {
   std::string description{};  ///< short human description
   std::string type{};         ///< slope, flat, value, range, bound, order, normalised, identity
   std::string predicted{};    ///< prediction as text, e.g. "-0.500" or "flat |t|<=0.1"
-  double tolerance = 0;     ///< tau, t, eps, kappa or the identity tolerance
+  double tolerance = 0;       ///< tau, t, eps, kappa or the identity tolerance
   double estimate = std::numeric_limits<double>::quiet_NaN();
   double ci_lo = std::numeric_limits<double>::quiet_NaN();
   double ci_hi = std::numeric_limits<double>::quiet_NaN();
@@ -125,9 +128,10 @@ using resampled_statistic_fn = std::function<std::optional<double>(const resampl
 /// experiment uses the generator key(e, 0xB007, b, 3), so the interval does not depend on threads.
 /// `joint` resamples checkpoints of the same runs with one index set. A deterministic sweep (every
 /// point with one trial) gets [estimate, estimate].
-inline interval_estimate bootstrap(std::uint64_t master_seed, const std::vector<const sweep*>& sweeps,
-                                   const resampled_statistic_fn& statistic, std::size_t resamples = 400,
-                                   bool joint = false) {
+inline interval_estimate bootstrap(std::uint64_t master_seed,
+                                   const std::vector<const sweep*>& sweeps,
+                                   const resampled_statistic_fn& statistic,
+                                   std::size_t resamples = 400, bool joint = false) {
   interval_estimate result;
   const auto full = statistic(resample_view{});
   if (!full) {
@@ -191,7 +195,8 @@ inline std::vector<fit_point> fit_points(const sweep& s, const std::string& meth
 }
 
 /// Log-log OLS slope of the per-point statistic against x, with its bootstrap interval.
-inline interval_estimate slope_estimate(std::uint64_t master_seed, const std::vector<fit_point>& points,
+inline interval_estimate slope_estimate(std::uint64_t master_seed,
+                                        const std::vector<fit_point>& points,
                                         bool use_median = false, bool joint = false,
                                         std::size_t resamples = 400) {
   std::vector<const sweep*> sweeps;
@@ -264,11 +269,12 @@ inline measured ratio(measured a, measured b) {
   return {q, std::abs(q) * rel};
 }
 
-/// Sets the claim's estimate to m.mean and its interval to mean +- 3 SE.
+/// Sets the claim's estimate to m.mean and its interval to the normal 95 % interval
+/// mean +- 1.96 SE (the verdict rules allow 3 SE separately).
 inline void set_measured(claim_result& base, measured m) {
   base.estimate = m.mean;
-  base.ci_lo = m.mean - 3 * m.se;
-  base.ci_hi = m.mean + 3 * m.se;
+  base.ci_lo = m.mean - 1.96 * m.se;
+  base.ci_hi = m.mean + 1.96 * m.se;
 }
 
 /// Value rule: PASS iff |mean - v*| <= eps + 3 SE.
@@ -288,7 +294,8 @@ inline bool upper_bound_ok(measured m, double b) { return m.mean <= b + 3 * m.se
 inline bool lower_bound_ok(measured m, double b) { return m.mean >= b - 3 * m.se; }
 
 /// Paired order: per-trial differences A_j - c B_j; PASS iff mean >= d - 3 SE.
-inline measured paired_difference(std::span<const double> a, std::span<const double> b, double c = 1) {
+inline measured paired_difference(std::span<const double> a, std::span<const double> b,
+                                  double c = 1) {
   std::vector<double> diff(a.size());
   for (std::size_t j = 0; j < a.size(); ++j) diff[j] = a[j] - c * b[j];
   return measure(diff);
@@ -334,13 +341,15 @@ inline normalised_report normalised_constants(const std::vector<measured>& means
 }
 
 /// Normalised rule: PASS iff spread <= kappa and, with a band [a, b], every rho passes range_ok.
-inline claim_result normalised_claim(claim_result base, const normalised_report& report, double kappa,
+inline claim_result normalised_claim(claim_result base, const normalised_report& report,
+                                     double kappa,
                                      std::optional<std::pair<double, double>> band = std::nullopt) {
   base.type = "normalised";
   base.tolerance = kappa;
   base.predicted = "max/min<=" + format_number(kappa, 2);
   if (band) {
-    base.predicted += " in [" + format_number(band->first, 3) + "," + format_number(band->second, 3) + "]";
+    base.predicted +=
+        " in [" + format_number(band->first, 3) + "," + format_number(band->second, 3) + "]";
   }
   base.estimate = report.spread;
   base.ci_lo = report.min_rho;
@@ -350,8 +359,8 @@ inline claim_result normalised_claim(claim_result base, const normalised_report&
     for (const auto& r : report.rho) ok = ok && range_ok(r, band->first, band->second);
   }
   base.outcome = to_verdict(ok);
-  base.note = "rho in [" + format_number(report.min_rho, 4) + ", " + format_number(report.max_rho, 4) +
-              "]" + (base.note.empty() ? "" : "; " + base.note);
+  base.note = "rho in [" + format_number(report.min_rho, 4) + ", " +
+              format_number(report.max_rho, 4) + "]" + (base.note.empty() ? "" : "; " + base.note);
   return base;
 }
 

@@ -23,10 +23,18 @@ inline std::string json_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -122,7 +130,8 @@ inline std::vector<std::vector<point_summary>> summarise(const sweep& s, std::ui
 inline void write_csv(const sweep& s, const std::vector<std::vector<point_summary>>& summary,
                       const std::filesystem::path& dir) {
   auto out = detail::open_output(dir / (s.experiment + ".csv"));
-  out << "experiment,method,param,value,trials,mean,se,median,q25,q75,ci_lo,ci_hi,rate,normalised\n";
+  out << "experiment,method,param,value,trials,mean,se,median,q25,q75,ci_lo,ci_hi,rate,"
+         "normalised\n";
   for (std::size_t m = 0; m < s.methods.size(); ++m) {
     for (std::size_t p = 0; p < s.grid.size(); ++p) {
       const auto& ps = summary[m][p];
@@ -144,10 +153,12 @@ inline void write_csv(const sweep& s, const std::vector<std::vector<point_summar
 }
 
 /// Writes <dir>/<experiment>.json with the name, id, seed, parameters, grid and per-trial values.
-inline void write_json(const sweep& s, std::uint64_t master_seed, const std::filesystem::path& dir) {
+inline void write_json(const sweep& s, std::uint64_t master_seed,
+                       const std::filesystem::path& dir) {
   auto out = detail::open_output(dir / (s.experiment + ".json"));
-  out << "{\"experiment\": \"" << detail::json_escape(s.experiment) << "\", \"id\": "
-      << fnv1a64(s.experiment) << ", \"master_seed\": " << master_seed << ", \"parameters\": {";
+  out << "{\"experiment\": \"" << detail::json_escape(s.experiment)
+      << "\", \"id\": " << fnv1a64(s.experiment) << ", \"master_seed\": " << master_seed
+      << ", \"parameters\": {";
   bool first = true;
   for (const auto& [key, value] : s.info) {
     out << (first ? "" : ", ") << '"' << detail::json_escape(key) << "\": \""
@@ -272,7 +283,8 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" "
          "fill=\"white\"/>\n";
   std::string title = s.experiment;
-  if (!s.claim.empty()) title += "  [" + s.claim + (s.verdict.empty() ? "" : ": " + s.verdict) + "]";
+  if (!s.claim.empty())
+    title += "  [" + s.claim + (s.verdict.empty() ? "" : ": " + s.verdict) + "]";
   out << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
       << title << "</text>\n";
   out << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << width - left - right
@@ -280,8 +292,8 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
   for (double t : detail::ticks(ax)) {
     out << "<line x1=\"" << px(t) << "\" x2=\"" << px(t) << "\" y1=\"" << height - bottom
         << "\" y2=\"" << height - bottom + 5 << "\" stroke=\"black\"/><text x=\"" << px(t)
-        << "\" y=\"" << height - bottom + 18 << "\" text-anchor=\"middle\">" << detail::tick_label(t)
-        << "</text>\n";
+        << "\" y=\"" << height - bottom + 18 << "\" text-anchor=\"middle\">"
+        << detail::tick_label(t) << "</text>\n";
   }
   for (double t : detail::ticks(ay)) {
     out << "<line x1=\"" << left - 5 << "\" x2=\"" << left << "\" y1=\"" << py(t) << "\" y2=\""
@@ -303,7 +315,8 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       const auto& ps = summary[m][p];
       if (ps.trials == 0 || (s.log_y && !(ps.mean > 0)) || (s.log_x && !(s.grid[p] > 0))) continue;
       const double x = px(s.grid[p]);
-      path += (path.empty() ? "M" : " L") + detail::tick_label(x) + "," + detail::tick_label(py(ps.mean));
+      path += (path.empty() ? "M" : " L") + detail::tick_label(x) + "," +
+              detail::tick_label(py(ps.mean));
       const double lo = s.log_y && !(ps.ci_lo > 0) ? ylo : ps.ci_lo;
       out << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << py(lo) << "\" y2=\""
           << py(ps.ci_hi) << "\" stroke=\"" << colour << "\"/>";
@@ -327,8 +340,8 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       }
     }
     const double ly = top + 16 + 18.0 * m;
-    out << "<line x1=\"" << width - right + 12 << "\" x2=\"" << width - right + 32 << "\" y1=\"" << ly
-        << "\" y2=\"" << ly << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/><text x=\""
+    out << "<line x1=\"" << width - right + 12 << "\" x2=\"" << width - right + 32 << "\" y1=\""
+        << ly << "\" y2=\"" << ly << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/><text x=\""
         << width - right + 38 << "\" y=\"" << ly + 4 << "\">" << s.methods[m] << "</text>\n";
   }
   const double note_y = top + 16 + 18.0 * s.methods.size() + 10;
@@ -357,8 +370,8 @@ inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_su
         const auto& ps = summary[m][p];
         if (ps.trials == 0) continue;
         if ((s.log_y && !(ps.mean > 0)) || (s.log_x && !(s.grid[p] > 0))) continue;
-        const double ref = m < s.reference.size() ? s.reference[m][p]
-                                                  : std::numeric_limits<double>::quiet_NaN();
+        const double ref =
+            m < s.reference.size() ? s.reference[m][p] : std::numeric_limits<double>::quiet_NaN();
         data << std::setprecision(10) << s.grid[p] << ' ' << ps.mean << ' '
              << (s.log_y && !(ps.ci_lo > 0) ? ps.mean : ps.ci_lo) << ' ' << ps.ci_hi << ' '
              << (std::isfinite(ref) ? std::to_string(ref) : std::string("NaN")) << '\n';
@@ -368,7 +381,8 @@ inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_su
   }
   auto gp = detail::open_output(dir / (s.experiment + ".gp"));
   std::string title = s.experiment;
-  if (!s.claim.empty()) title += "  [" + s.claim + (s.verdict.empty() ? "" : ": " + s.verdict) + "]";
+  if (!s.claim.empty())
+    title += "  [" + s.claim + (s.verdict.empty() ? "" : ": " + s.verdict) + "]";
   const std::string y_label = s.info.count("metric") ? s.info.at("metric") : std::string("metric");
   gp << "set terminal pngcairo size 900,600 noenhanced\nset output '" << s.experiment << ".png'\n"
      << "set title '" << title << "'\nset xlabel '"

@@ -25,9 +25,12 @@ enum class run_mode { quick, standard, full };
 
 inline const char* to_string(run_mode mode) {
   switch (mode) {
-    case run_mode::quick: return "quick";
-    case run_mode::standard: return "default";
-    case run_mode::full: return "full";
+    case run_mode::quick:
+      return "quick";
+    case run_mode::standard:
+      return "default";
+    case run_mode::full:
+      return "full";
   }
   return "?";
 }
@@ -40,15 +43,18 @@ struct verify_context {
   run_mode mode = run_mode::standard;
   std::optional<std::filesystem::path> data_dir;  ///< real-data folder, absent when none was found
   std::size_t bootstrap_resamples = 400;
-  std::vector<sweep> sweeps;            ///< filled by claim groups, written by the tool
+  std::vector<sweep> sweeps;  ///< filled by claim groups, written by the tool
   std::function<void(const std::string&)> progress;  ///< optional progress sink (stderr line)
 
   /// Trials for a registry count R under the run mode.
   std::size_t trials(std::size_t registry_trials) const {
     switch (mode) {
-      case run_mode::quick: return std::max<std::size_t>(4, registry_trials / 4);
-      case run_mode::full: return registry_trials * 4;
-      default: return registry_trials;
+      case run_mode::quick:
+        return std::max<std::size_t>(4, registry_trials / 4);
+      case run_mode::full:
+        return registry_trials * 4;
+      default:
+        return registry_trials;
     }
   }
   /// Path of a real-data file, or nullopt when the data folder or the file is absent.
@@ -72,9 +78,9 @@ struct verify_context {
 struct claim_group {
   std::string suite{};             ///< "core", "selection", "kl-bandits", "dueling", "self-play"
   std::vector<std::string> ids{};  ///< claim ids the group returns, e.g. {"SEL-1", "SEL-2"}
-  double budget_seconds = 10;    ///< expected CPU seconds of the default run
+  double budget_seconds = 10;      ///< expected CPU seconds of the default run
   std::function<std::vector<claim_result>(verify_context&)> run{};
-  bool full_only = false;        ///< run only with --full
+  bool full_only = false;  ///< run only with --full
 };
 
 /// Process-wide list of claim groups, in registration order sorted by suite at run time.
@@ -97,8 +103,9 @@ struct claim_registrar {
 };
 
 /// Skipped results for every id of a group, with a note (for a missing data file).
-inline std::vector<claim_result> skipped(const std::vector<std::string>& ids, const std::string& file,
-                                         const std::string& description, const std::string& note) {
+inline std::vector<claim_result> skipped(const std::vector<std::string>& ids,
+                                         const std::string& file, const std::string& description,
+                                         const std::string& note) {
   std::vector<claim_result> out;
   for (const auto& id : ids) {
     claim_result r;

@@ -1,8 +1,8 @@
 // Parallel trial runner whose results do not depend on the number of threads.
 //
-// Work is split into whole trials; each trial builds its own generators from its stream keys, writes
-// its result into the slot of its index, and reductions run afterwards in index order. The output is
-// therefore bit-identical for any thread count on a given platform.
+// Work is split into whole trials; each trial builds its own generators from its stream keys,
+// writes its result into the slot of its index, and reductions run afterwards in index order. The
+// output is therefore bit-identical for any thread count on a given platform.
 #pragma once
 
 #include <algorithm>
@@ -17,9 +17,7 @@
 namespace banditry::sim {
 
 /// Number of threads to use when the caller passes 0: the hardware concurrency, at least 1.
-inline unsigned default_threads() {
-  return std::max(1u, std::thread::hardware_concurrency());
-}
+inline unsigned default_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 /// Runs `trial(t)` for t = 0..count-1 on `threads` threads (0 = default_threads()) and returns the
 /// results in trial order. The first exception thrown by a trial stops further trials and is

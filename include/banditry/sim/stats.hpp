@@ -62,7 +62,8 @@ inline double ols_slope(std::span<const double> x, std::span<const double> y) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) * (x[i] - mx);
   }
-  if (!(sxx > 0)) throw_domain_error("sim::ols_slope", "spread of x", "positive", static_cast<double>(sxx));
+  if (!(sxx > 0))
+    throw_domain_error("sim::ols_slope", "spread of x", "positive", static_cast<double>(sxx));
   return static_cast<double>(sxy / sxx);
 }
 

@@ -16,17 +16,19 @@ namespace banditry::sim {
 /// Per-trial values of one experiment. values[m][p][t] is trial t of method m at grid point p.
 /// Methods evaluated on the same trials share trial indices (common random numbers).
 struct sweep {
-  std::string experiment;                 ///< name hashed into the stream keys, e.g. "SEL.F1.k"
-  std::string parameter;                  ///< grid parameter name, e.g. "k"; empty without a grid
-  std::vector<double> grid;               ///< grid values in index order p = 0, 1, ...
-  std::vector<std::string> methods;       ///< method names
+  std::string experiment;            ///< name hashed into the stream keys, e.g. "SEL.F1.k"
+  std::string parameter;             ///< grid parameter name, e.g. "k"; empty without a grid
+  std::vector<double> grid;          ///< grid values in index order p = 0, 1, ...
+  std::vector<std::string> methods;  ///< method names
   std::vector<std::vector<std::vector<double>>> values;  ///< [method][point][trial]
-  std::map<std::string, std::string> info;  ///< instance and algorithm parameters, for the JSON file
-  std::optional<std::vector<double>> rate;  ///< theory rate per grid point, for normalised constants
-  std::string claim;                        ///< claim id(s) that use this sweep, for plot titles
-  std::string verdict;                      ///< verdict shown in the plot title
+  std::map<std::string, std::string>
+      info;  ///< instance and algorithm parameters, for the JSON file
+  std::optional<std::vector<double>>
+      rate;             ///< theory rate per grid point, for normalised constants
+  std::string claim;    ///< claim id(s) that use this sweep, for plot titles
+  std::string verdict;  ///< verdict shown in the plot title
   std::vector<std::vector<double>> reference;  ///< optional theory line per method: [method][point]
-  bool log_x = true;                        ///< plot axes
+  bool log_x = true;                           ///< plot axes
   bool log_y = true;
 
   /// Creates an empty sweep with `trials` slots per (method, point).
@@ -46,7 +48,8 @@ struct sweep {
     for (std::size_t i = 0; i < methods.size(); ++i) {
       if (methods[i] == name) return i;
     }
-    throw_invalid_argument("sim::sweep::method_index", "method", "one of the sweep's methods", name);
+    throw_invalid_argument("sim::sweep::method_index", "method", "one of the sweep's methods",
+                           name);
   }
   const std::vector<double>& trials(const std::string& method, std::size_t point) const {
     return values.at(method_index(method)).at(point);
