@@ -8,8 +8,10 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "banditry/sim/claims.hpp"
@@ -211,6 +213,15 @@ inline std::vector<double> ticks(const axis& a) {
       const double v = std::pow(10.0, e);
       if (v >= a.lo * 0.999 && v <= a.hi * 1.001) out.push_back(v);
     }
+    if (out.size() < 3) {  // under three decades: ticks at 1, 2 and 5 times powers of ten
+      out.clear();
+      for (int e = first - 1; e <= last; ++e) {
+        for (double mantissa : {1.0, 2.0, 5.0}) {
+          const double v = mantissa * std::pow(10.0, e);
+          if (v >= a.lo * 0.999 && v <= a.hi * 1.001) out.push_back(v);
+        }
+      }
+    }
     if (out.size() < 2) {
       out.clear();
       for (int i = 0; i <= 4; ++i) out.push_back(a.lo * std::pow(a.hi / a.lo, i / 4.0));
@@ -221,10 +232,33 @@ inline std::vector<double> ticks(const axis& a) {
   return out;
 }
 
+// Tick text: plain numbers from 0.001 to 100000, else "1e-05" style.
 inline std::string tick_label(double v) {
   std::ostringstream out;
-  out << std::setprecision(3) << v;
+  const double magnitude = std::abs(v);
+  if (magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5)) {
+    out << std::setprecision(2) << v;
+  } else {
+    out << std::setprecision(magnitude >= 1 ? 6 : 3) << v;
+  }
   return out.str();
+}
+
+// Log-log OLS fit (slope, intercept of log y on log x) of one method's positive means, or nothing
+// when fewer than two points are usable or an axis is linear.
+inline std::optional<std::pair<double, double>> fitted_line(const sweep& s,
+                                                            const std::vector<point_summary>& row) {
+  if (!s.log_x || !s.log_y) return std::nullopt;
+  std::vector<double> x;
+  std::vector<double> y;
+  for (std::size_t p = 0; p < s.grid.size(); ++p) {
+    if (row[p].trials == 0 || !(row[p].mean > 0) || !(s.grid[p] > 0)) continue;
+    x.push_back(std::log(s.grid[p]));
+    y.push_back(std::log(row[p].mean));
+  }
+  if (x.size() < 2 || x.front() == x.back()) return std::nullopt;
+  const double slope = ols_slope(x, y);
+  return std::pair(slope, mean(y) - slope * mean(x));
 }
 
 }  // namespace detail
@@ -265,6 +299,14 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
   if (!std::isfinite(ylo)) ylo = 1, yhi = 10;
   if (xhi <= xlo) xhi = xlo * (s.log_x ? 2 : 1) + 1;
   if (yhi <= ylo) yhi = s.log_y ? ylo * 2 : ylo + 1;
+  if (s.log_x) {  // keep the end points off the frame
+    xlo /= 1.15;
+    xhi *= 1.15;
+  } else {
+    const double pad = 0.03 * (xhi - xlo);
+    xlo -= pad;
+    xhi += pad;
+  }
   if (s.log_y) {
     ylo /= 1.2;
     yhi *= 1.2;
@@ -326,6 +368,13 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
     if (!path.empty()) {
       out << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << colour << "\"/>\n";
     }
+    if (const auto fit = detail::fitted_line(s, summary[m])) {
+      const double y0 = std::exp(fit->second + fit->first * std::log(xlo));
+      const double y1 = std::exp(fit->second + fit->first * std::log(xhi));
+      out << "<line x1=\"" << px(xlo) << "\" y1=\"" << py(std::clamp(y0, ylo, yhi)) << "\" x2=\""
+          << px(xhi) << "\" y2=\"" << py(std::clamp(y1, ylo, yhi)) << "\" stroke=\"" << colour
+          << "\" stroke-dasharray=\"1,3\" stroke-width=\"1.5\"/>\n";
+    }
     if (m < s.reference.size()) {
       std::string ref;
       for (std::size_t p = 0; p < s.grid.size(); ++p) {
@@ -340,15 +389,21 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       }
     }
     const double ly = top + 16 + 18.0 * m;
+    std::string label = s.methods[m];
+    if (const auto fit = detail::fitted_line(s, summary[m])) {
+      label += " (slope " + format_number(fit->first, 2) + ")";
+    }
     out << "<line x1=\"" << width - right + 12 << "\" x2=\"" << width - right + 32 << "\" y1=\""
         << ly << "\" y2=\"" << ly << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/><text x=\""
-        << width - right + 38 << "\" y=\"" << ly + 4 << "\">" << s.methods[m] << "</text>\n";
+        << width - right + 38 << "\" y=\"" << ly + 4 << "\">" << label << "</text>\n";
   }
   const double note_y = top + 16 + 18.0 * s.methods.size() + 10;
   out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y
       << "\" font-size=\"10\">dots: mean; bars: 95% bootstrap CI</text>\n";
+  out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y + 14
+      << "\" font-size=\"10\">dotted: log-log OLS fit</text>\n";
   if (!s.reference.empty()) {
-    out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y + 14
+    out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y + 28
         << "\" font-size=\"10\">dashed: theory</text>\n";
   }
   if (left_out > 0) {
@@ -395,6 +450,11 @@ inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_su
     if (m < s.reference.size()) {
       gp << ", '' index " << m << " using 1:5 with lines dt 2 lc " << m + 1 << " title '"
          << s.methods[m] << " theory'";
+    }
+    if (const auto fit = detail::fitted_line(s, summary[m])) {
+      gp << ", exp(" << std::setprecision(10) << fit->second << ") * x**(" << fit->first
+         << ") with lines dt 3 lc " << m + 1 << " title '" << s.methods[m] << " fit, slope "
+         << format_number(fit->first, 2) << "'";
     }
   }
   gp << "\n";
