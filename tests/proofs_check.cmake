@@ -1,3 +1,4 @@
+cmake_policy(SET CMP0057 NEW)
 # Every registered verify claim has a proof file with a "Last recorded result (ID):" line, and every
 # such line names a registered claim.
 execute_process(COMMAND ${BANDITRY} verify --list RESULT_VARIABLE result OUTPUT_VARIABLE listing)

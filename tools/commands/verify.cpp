@@ -78,6 +78,15 @@ std::string pad(std::string text, std::size_t width) {
   return text;
 }
 
+// Tolerance column: "-" for none, two decimals, or "1e-05" style below 0.01.
+std::string tolerance_text(double tolerance) {
+  if (tolerance == 0) return "-";
+  if (std::abs(tolerance) >= 0.01) return banditry::sim::format_number(tolerance, 2);
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.0e", tolerance);
+  return buffer;
+}
+
 // Natural order of claim ids: area, then number (SEL-2 before SEL-10).
 bool id_less(const claim_result& a, const claim_result& b) {
   auto split = [](const std::string& id) {
@@ -208,15 +217,12 @@ int run_verify(const verify_options& options) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::cout << pad("ID", 8) << "| " << pad("claim", 44) << "| " << pad("predicted", 22) << "| "
+  std::cout << pad("ID", 8) << "| " << pad("claim", 44) << "| " << pad("predicted", 26) << "| "
             << pad("measured [95% CI]", 34) << "| " << pad("tol", 6) << "| verdict\n";
   std::size_t passes = 0, fails = 0, skips = 0;
   for (const auto& r : results) {
-    std::cout << pad(r.id, 8) << "| " << pad(r.description, 44) << "| " << pad(r.predicted, 22)
-              << "| " << pad(measured_text(r), 34) << "| "
-              << pad(banditry::sim::format_number(
-                         r.tolerance, r.tolerance != 0 && std::abs(r.tolerance) < 0.01 ? 6 : 2),
-                     6)
+    std::cout << pad(r.id, 8) << "| " << pad(r.description, 44) << "| " << pad(r.predicted, 26)
+              << "| " << pad(measured_text(r), 34) << "| " << pad(tolerance_text(r.tolerance), 6)
               << "| " << to_string(r.outcome) << (r.note.empty() ? "" : "  (" + r.note + ")")
               << '\n';
     passes += r.outcome == verdict::pass;
