@@ -13,8 +13,16 @@ int main(int argc, char** argv) {
   for (const auto& c : banditry::tool::commands()) c.attach(program);
   try {
     program.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return program.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return program.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return program.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors share one format and exit status 2, whatever CLI11's own code for them is.
+    std::cerr << "banditry: error: " << e.what() << "\n(run with --help for the options)\n";
+    return 2;
   } catch (const banditry::tool::exit_status& status) {
     return status.code;
   } catch (const std::exception& e) {

@@ -141,6 +141,102 @@ void record_results(const std::vector<claim_result>& results, const std::string&
   }
 }
 
+// Keeps the ids of a comma-separated list that this run selected.
+std::string selected_ids(const std::string& ids, const std::string& patterns) {
+  std::stringstream list(ids);
+  std::string id;
+  std::string kept;
+  while (std::getline(list, id, ',')) {
+    while (!id.empty() && id.front() == ' ') id.erase(id.begin());
+    if (!id.empty() && selected(id, patterns)) kept += (kept.empty() ? "" : ", ") + id;
+  }
+  return kept;
+}
+
+// True when the folder exists (or can be created) and a file can be written in it.
+bool writable_folder(const std::filesystem::path& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || !std::filesystem::is_directory(folder)) return false;
+  const auto probe = folder / ".banditry-write-test";
+  {
+    std::ofstream out(probe);
+    if (!out) return false;
+  }
+  std::filesystem::remove(probe, error);
+  return true;
+}
+
+// Returns a message for the first unusable option, or an empty string.
+std::string check_options(const verify_options& options, const std::vector<claim_group>& groups) {
+  namespace fs = std::filesystem;
+  std::stringstream list(options.claims);
+  std::string pattern;
+  while (std::getline(list, pattern, ',')) {
+    if (pattern.empty()) continue;
+    bool known = false;
+    bool needs_full = false;
+    for (const auto& group : groups) {
+      for (const auto& id : group.ids) {
+        if (!selected(id, pattern)) continue;
+        known = true;
+        needs_full = group.full_only && !options.full;
+      }
+    }
+    if (!known) {
+      return "--claims: no registered claim matches \"" + pattern +
+             "\" (list them with banditry verify --list)";
+    }
+    if (needs_full && pattern.find('-') != std::string::npos && pattern.back() != '*') {
+      return "--claims: " + pattern + " runs only with --full";
+    }
+  }
+  if (!options.data_dir.empty() && !fs::is_directory(options.data_dir)) {
+    return "--data: folder not found: " + options.data_dir;
+  }
+  if (options.record && !fs::is_directory(options.proofs_dir)) {
+    return "--record: proofs folder not found: " + options.proofs_dir + " (set it with --proofs)";
+  }
+  if (!writable_folder(options.out_dir)) return "--out: cannot write to " + options.out_dir;
+  if (!options.plots_dir.empty() && !writable_folder(options.plots_dir)) {
+    return "--plots: cannot write to " + options.plots_dir;
+  }
+  if (!options.json_file.empty()) {
+    if (fs::is_directory(options.json_file)) {
+      return "--json: " + options.json_file + " is a directory, expected a file name";
+    }
+    const fs::path parent = fs::absolute(options.json_file).parent_path();
+    if (!writable_folder(parent)) return "--json: cannot write to " + parent.string();
+  }
+  return {};
+}
+
+// Renders each gnuplot script to PNG when gnuplot is installed; gnuplot's messages go to
+// <experiment>.gnuplot.log so they never interleave with the table.
+void write_png_plots(const std::string& plots_dir, const std::vector<std::string>& experiments) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    std::cout << "plots: SVG, gnuplot scripts and data in " << plots_dir
+              << " (gnuplot is not installed, so no PNG)\n";
+    return;
+  }
+  std::size_t failed = 0;
+  for (const auto& experiment : experiments) {
+    const std::string command = "cd '" + plots_dir + "' && gnuplot '" + experiment + ".gp' 2> '" +
+                                experiment + ".gnuplot.log'";
+    const auto png = std::filesystem::path(plots_dir) / (experiment + ".png");
+    std::error_code error;
+    if (std::system(command.c_str()) != 0 || std::filesystem::file_size(png, error) == 0 || error) {
+      std::cerr << "banditry verify: gnuplot failed on " << experiment << ".gp (see " << experiment
+                << ".gnuplot.log)\n";
+      ++failed;
+    }
+  }
+  std::cout << "plots: SVG and PNG of " << experiments.size() - failed << " sweeps in "
+            << plots_dir;
+  if (failed > 0) std::cout << " (" << failed << " PNG failed)";
+  std::cout << '\n';
+}
+
 int run_verify(const verify_options& options) {
   namespace fs = std::filesystem;
   banditry::sim::verify_context context;
@@ -168,6 +264,13 @@ int run_verify(const verify_options& options) {
     return 0;
   }
 
+  // Reject what would otherwise only show up after a long run: unknown claim patterns, a
+  // missing data or proofs folder, and output paths that cannot be written.
+  if (const std::string problem = check_options(options, groups); !problem.empty()) {
+    std::cerr << "banditry verify: " << problem << '\n';
+    return 2;
+  }
+
   std::cout << "banditry " << banditry::version_string << " verify: master seed "
             << context.master_seed << ", threads " << context.threads << ", mode "
             << to_string(context.mode) << '\n';
@@ -181,13 +284,17 @@ int run_verify(const verify_options& options) {
   std::map<std::string, double> timing;
   std::map<std::string, double> budget;
   const auto start = std::chrono::steady_clock::now();
-  std::size_t group_index = 0;
+  std::vector<const claim_group*> to_run;
   for (const auto& group : groups) {
-    ++group_index;
     bool wanted = false;
     for (const auto& id : group.ids) wanted = wanted || selected(id, options.claims);
-    if (!wanted || (group.full_only && !options.full)) continue;
-    context.report("[" + std::to_string(group_index) + "/" + std::to_string(groups.size()) + "] " +
+    if (wanted && (!group.full_only || options.full)) to_run.push_back(&group);
+  }
+  std::size_t group_index = 0;
+  for (const claim_group* group_pointer : to_run) {
+    const claim_group& group = *group_pointer;
+    ++group_index;
+    context.report("[" + std::to_string(group_index) + "/" + std::to_string(to_run.size()) + "] " +
                    group.suite + ": " + group.ids.front() +
                    (group.ids.size() > 1 ? ".." + group.ids.back() : std::string()));
     const auto group_start = std::chrono::steady_clock::now();
@@ -238,9 +345,13 @@ int run_verify(const verify_options& options) {
     std::cout << '\n';
   }
 
+  // Plot titles name only the claims of this run.
+  for (auto& s : context.sweeps) s.claim = selected_ids(s.claim, options.claims);
+
   // Files: one CSV, JSON and SVG per sweep, and summary.json.
   const fs::path out_dir = options.out_dir;
-  for (const auto& s : context.sweeps) {
+  std::vector<std::string> plotted;
+  for (auto& s : context.sweeps) {
     const auto summary =
         banditry::sim::summarise(s, context.master_seed, context.bootstrap_resamples);
     banditry::sim::write_csv(s, summary, out_dir);
@@ -248,24 +359,11 @@ int run_verify(const verify_options& options) {
     banditry::sim::write_svg(s, summary, out_dir);
     if (!options.plots_dir.empty()) {
       banditry::sim::write_svg(s, summary, options.plots_dir);
-      banditry::sim::write_gnuplot(s, summary, options.plots_dir);
+      if (banditry::sim::write_gnuplot(s, summary, options.plots_dir))
+        plotted.push_back(s.experiment);
     }
   }
-  if (!options.plots_dir.empty()) {
-    if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
-      for (const auto& s : context.sweeps) {
-        const std::string command =
-            "cd '" + options.plots_dir + "' && gnuplot '" + s.experiment + ".gp'";
-        if (std::system(command.c_str()) != 0) {
-          std::cerr << "banditry verify: gnuplot failed on " << s.experiment << ".gp\n";
-        }
-      }
-      std::cout << "plots: SVG and PNG in " << options.plots_dir << '\n';
-    } else {
-      std::cout << "plots: SVG, gnuplot scripts and data in " << options.plots_dir
-                << " (gnuplot not installed, so no PNG)\n";
-    }
-  }
+  if (!options.plots_dir.empty()) write_png_plots(options.plots_dir, plotted);
   nlohmann::ordered_json summary;
   summary["meta"] = {{"master_seed", context.master_seed},
                      {"threads", context.threads},
@@ -291,7 +389,14 @@ int run_verify(const verify_options& options) {
   summary["timing"] = timing;
   fs::create_directories(out_dir);
   std::ofstream(out_dir / "summary.json") << summary.dump(2) << '\n';
-  if (!options.json_file.empty()) std::ofstream(options.json_file) << summary.dump(2) << '\n';
+  if (!options.json_file.empty()) {
+    std::ofstream json_out(options.json_file);
+    json_out << summary.dump(2) << '\n';
+    if (!json_out) {
+      std::cerr << "banditry verify: --json: writing " << options.json_file << " failed\n";
+      return 2;
+    }
+  }
   if (options.record) record_results(results, options.proofs_dir, options);
 
   std::cout << passes << " PASS, " << fails << " FAIL, " << skips << " SKIP, wall "

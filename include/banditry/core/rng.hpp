@@ -232,10 +232,13 @@ std::uint64_t binomial(Rng& rng, std::uint64_t n, double p) {
   return detail::binomial_btrs(rng, n, p);
 }
 
-/// Multinomial counts of n draws over `probabilities` by sequential binomials: cell i gets
-/// Bin(remaining, p_i / remaining mass); the last cell gets the rest.
+/// Multinomial counts of n draws over `probabilities` by sequential binomials: with n_rem = n and
+/// p_rem = 1, cell i gets Bin(n_rem, min(1, p_i / p_rem)), then n_rem -= c_i and p_rem -= p_i; once
+/// n_rem = 0 no further draws are made. The last cell takes n_rem without a draw, so no sample is
+/// lost to rounding. If rounding drives p_rem to 0 or below while samples remain, the next cell
+/// with positive probability takes them all.
 /// \pre probabilities a distribution (entries in [0, 1], sum 1 within 1e-9 per entry; checked);
-/// counts.size() == probabilities.size() (checked). O(K) binomial draws.
+/// counts.size() == probabilities.size() (checked). At most K - 1 binomial draws.
 template <random_engine64 Rng>
 void multinomial(Rng& rng, std::uint64_t n, std::span<const double> probabilities,
                  std::span<std::uint64_t> counts) {
@@ -245,11 +248,13 @@ void multinomial(Rng& rng, std::uint64_t n, std::span<const double> probabilitie
   double mass = 1.0;
   const std::size_t last = probabilities.size() - 1;
   for (std::size_t i = 0; i < last; ++i) {
-    if (remaining == 0 || mass <= 0) {
+    if (remaining == 0) {
       counts[i] = 0;
       continue;
     }
-    const double share = std::clamp(probabilities[i] / mass, 0.0, 1.0);
+    double share = 1.0;
+    if (mass > 0) share = std::min(1.0, probabilities[i] / mass);
+    if (probabilities[i] == 0) share = 0.0;
     counts[i] = binomial(rng, remaining, share);
     remaining -= counts[i];
     mass -= probabilities[i];

@@ -351,9 +351,9 @@ inline claim_result normalised_claim(claim_result base, const normalised_report&
     base.predicted +=
         " in [" + format_number(band->first, 3) + "," + format_number(band->second, 3) + "]";
   }
+  // The estimate is the spread max/min; the range of rho goes into the note, not the interval
+  // columns, because it is not a confidence interval of the spread.
   base.estimate = report.spread;
-  base.ci_lo = report.min_rho;
-  base.ci_hi = report.max_rho;
   bool ok = report.min_rho > 0 && report.spread <= kappa;
   if (band) {
     for (const auto& r : report.rho) ok = ok && range_ok(r, band->first, band->second);

@@ -244,14 +244,15 @@ inline std::string tick_label(double v) {
   return out.str();
 }
 
-// Log-log OLS fit (slope, intercept of log y on log x) of one method's positive means, or nothing
-// when fewer than two points are usable or an axis is linear.
+// Log-log OLS fit (slope, intercept of log y on log x) of one method's positive values over the
+// sweep's fit window, or nothing when fewer than two points are usable or an axis is linear.
 inline std::optional<std::pair<double, double>> fitted_line(const sweep& s,
                                                             const std::vector<point_summary>& row) {
   if (!s.log_x || !s.log_y) return std::nullopt;
   std::vector<double> x;
   std::vector<double> y;
-  for (std::size_t p = 0; p < s.grid.size(); ++p) {
+  const std::size_t last = std::min(s.fit_last, s.grid.size() - 1);
+  for (std::size_t p = s.fit_first; p <= last; ++p) {
     if (row[p].trials == 0 || !(row[p].mean > 0) || !(s.grid[p] > 0)) continue;
     x.push_back(std::log(s.grid[p]));
     y.push_back(std::log(row[p].mean));
@@ -261,13 +262,82 @@ inline std::optional<std::pair<double, double>> fitted_line(const sweep& s,
   return std::pair(slope, mean(y) - slope * mean(x));
 }
 
+// Grid values spanned by the fit window, for drawing the fitted line only where it was fitted.
+inline std::pair<double, double> fit_window(const sweep& s) {
+  const std::size_t last = std::min(s.fit_last, s.grid.size() - 1);
+  const std::size_t first = std::min(s.fit_first, last);
+  return {std::min(s.grid[first], s.grid[last]), std::max(s.grid[first], s.grid[last])};
+}
+
+// What a plot shows of a sweep: methods without any value are dropped (with their reference
+// lines), reference lines without a finite value are dropped, medians replace means when the
+// sweep asks (bars then span the quartiles), and a sweep with a single grid value or no positive
+// grid value gets a linear x axis. Returns nothing when no point can be drawn.
+struct plot_data {
+  sweep view;
+  std::vector<std::vector<point_summary>> summary;
+};
+
+inline std::optional<plot_data> prepare_plot(
+    const sweep& s, const std::vector<std::vector<point_summary>>& summary) {
+  plot_data out;
+  out.view = s;
+  out.view.methods.clear();
+  out.view.values.clear();
+  out.view.reference.clear();
+  bool any_positive_grid = false;
+  for (double g : s.grid) any_positive_grid = any_positive_grid || g > 0;
+  if (s.grid.size() < 2 || !any_positive_grid) out.view.log_x = false;
+  for (std::size_t m = 0; m < s.methods.size(); ++m) {
+    std::vector<point_summary> row = summary[m];
+    bool drawable = false;
+    for (std::size_t p = 0; p < row.size(); ++p) {
+      auto& ps = row[p];
+      if (ps.trials == 0) continue;
+      if (s.plot_median) {
+        ps.mean = ps.median;
+        ps.ci_lo = ps.q25;
+        ps.ci_hi = ps.q75;
+      }
+      const bool x_ok = !out.view.log_x || s.grid[p] > 0;
+      const bool y_ok = std::isfinite(ps.mean) && (!out.view.log_y || ps.mean > 0);
+      drawable = drawable || (x_ok && y_ok);
+    }
+    if (!drawable) continue;
+    out.view.methods.push_back(s.methods[m]);
+    out.view.values.push_back(s.values[m]);
+    out.summary.push_back(std::move(row));
+    std::vector<double> reference;
+    if (m < s.reference.size()) {
+      bool finite = false;
+      for (double v : s.reference[m]) finite = finite || std::isfinite(v);
+      if (finite) reference = s.reference[m];
+    }
+    out.view.reference.push_back(std::move(reference));
+  }
+  bool any_reference = false;
+  for (const auto& r : out.view.reference) any_reference = any_reference || !r.empty();
+  if (!any_reference) out.view.reference.clear();
+  if (out.view.methods.empty()) return std::nullopt;
+  return out;
+}
+
+inline bool has_reference(const sweep& s, std::size_t m) {
+  return m < s.reference.size() && !s.reference[m].empty();
+}
+
 }  // namespace detail
 
 /// Writes <dir>/<experiment>.svg: means with bootstrap error bars per method, the theory or
 /// reference line dashed, log axes unless the sweep says otherwise. Points at or below 0 on a log
 /// axis are left out and counted in the caption.
-inline void write_svg(const sweep& s, const std::vector<std::vector<point_summary>>& summary,
+inline bool write_svg(const sweep& original,
+                      const std::vector<std::vector<point_summary>>& original_summary,
                       const std::filesystem::path& dir) {
+  const auto prepared = detail::prepare_plot(original, original_summary);
+  if (!prepared) return false;
+  const sweep& s = prepared->view;
+  const auto& summary = prepared->summary;
   static const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                   "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
   const double width = 720, height = 480, left = 80, right = 190, top = 50, bottom = 60;
@@ -292,7 +362,7 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       }
       consider_y(summary[m][p].ci_lo);
       consider_y(summary[m][p].ci_hi);
-      if (m < s.reference.size()) consider_y(s.reference[m][p]);
+      if (detail::has_reference(s, m)) consider_y(s.reference[m][p]);
     }
   }
   if (!std::isfinite(xlo)) xlo = 1, xhi = 10;
@@ -369,13 +439,15 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
       out << "<path d=\"" << path << "\" fill=\"none\" stroke=\"" << colour << "\"/>\n";
     }
     if (const auto fit = detail::fitted_line(s, summary[m])) {
-      const double y0 = std::exp(fit->second + fit->first * std::log(xlo));
-      const double y1 = std::exp(fit->second + fit->first * std::log(xhi));
-      out << "<line x1=\"" << px(xlo) << "\" y1=\"" << py(std::clamp(y0, ylo, yhi)) << "\" x2=\""
-          << px(xhi) << "\" y2=\"" << py(std::clamp(y1, ylo, yhi)) << "\" stroke=\"" << colour
+      // Drawn over the fitted grid values only, so a bend outside the claim's window stays visible.
+      const auto [fit_lo, fit_hi] = detail::fit_window(s);
+      const double y0 = std::exp(fit->second + fit->first * std::log(fit_lo));
+      const double y1 = std::exp(fit->second + fit->first * std::log(fit_hi));
+      out << "<line x1=\"" << px(fit_lo) << "\" y1=\"" << py(std::clamp(y0, ylo, yhi)) << "\" x2=\""
+          << px(fit_hi) << "\" y2=\"" << py(std::clamp(y1, ylo, yhi)) << "\" stroke=\"" << colour
           << "\" stroke-dasharray=\"1,3\" stroke-width=\"1.5\"/>\n";
     }
-    if (m < s.reference.size()) {
+    if (detail::has_reference(s, m)) {
       std::string ref;
       for (std::size_t p = 0; p < s.grid.size(); ++p) {
         const double v = s.reference[m][p];
@@ -398,25 +470,32 @@ inline void write_svg(const sweep& s, const std::vector<std::vector<point_summar
         << width - right + 38 << "\" y=\"" << ly + 4 << "\">" << label << "</text>\n";
   }
   const double note_y = top + 16 + 18.0 * s.methods.size() + 10;
-  out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y
-      << "\" font-size=\"10\">dots: mean; bars: 95% bootstrap CI</text>\n";
+  out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y << "\" font-size=\"10\">"
+      << (s.plot_median ? "dots: median; bars: quartiles" : "dots: mean; bars: 95% bootstrap CI")
+      << "</text>\n";
   out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y + 14
       << "\" font-size=\"10\">dotted: log-log OLS fit</text>\n";
   if (!s.reference.empty()) {
     out << "<text x=\"" << width - right + 12 << "\" y=\"" << note_y + 28
-        << "\" font-size=\"10\">dashed: theory</text>\n";
+        << "\" font-size=\"10\">dashed: " << s.reference_label << "</text>\n";
   }
   if (left_out > 0) {
     out << "<text x=\"" << left << "\" y=\"" << height - 4 << "\" font-size=\"10\">" << left_out
         << " point(s) with value 0 left out of the log axis (kept in the CSV)</text>\n";
   }
   out << "</svg>\n";
+  return true;
 }
 
 /// Writes <dir>/<experiment>.dat and <experiment>.gp, a gnuplot script that renders
 /// <experiment>.png from the data with the same axes as the SVG.
-inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_summary>>& summary,
+inline bool write_gnuplot(const sweep& original,
+                          const std::vector<std::vector<point_summary>>& original_summary,
                           const std::filesystem::path& dir) {
+  const auto prepared = detail::prepare_plot(original, original_summary);
+  if (!prepared) return false;
+  const sweep& s = prepared->view;
+  const auto& summary = prepared->summary;
   {
     auto data = detail::open_output(dir / (s.experiment + ".dat"));
     for (std::size_t m = 0; m < s.methods.size(); ++m) {
@@ -425,8 +504,8 @@ inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_su
         const auto& ps = summary[m][p];
         if (ps.trials == 0) continue;
         if ((s.log_y && !(ps.mean > 0)) || (s.log_x && !(s.grid[p] > 0))) continue;
-        const double ref =
-            m < s.reference.size() ? s.reference[m][p] : std::numeric_limits<double>::quiet_NaN();
+        const double ref = detail::has_reference(s, m) ? s.reference[m][p]
+                                                       : std::numeric_limits<double>::quiet_NaN();
         data << std::setprecision(10) << s.grid[p] << ' ' << ps.mean << ' '
              << (s.log_y && !(ps.ci_lo > 0) ? ps.mean : ps.ci_lo) << ' ' << ps.ci_hi << ' '
              << (std::isfinite(ref) ? std::to_string(ref) : std::string("NaN")) << '\n';
@@ -443,21 +522,25 @@ inline void write_gnuplot(const sweep& s, const std::vector<std::vector<point_su
      << "set title '" << title << "'\nset xlabel '"
      << (s.parameter.empty() ? "grid point" : s.parameter) << "'\nset ylabel '" << y_label << "'\n"
      << (s.log_x ? "set logscale x\n" : "") << (s.log_y ? "set logscale y\n" : "")
-     << "set key outside right\nset grid\nset datafile missing 'NaN'\nplot ";
+     << "set key outside right\nset grid\nset datafile missing 'NaN'\n"
+     << "set format x '%g'\nset format y '%g'\nset autoscale fix\n"
+     << "set offsets graph 0.04, graph 0.04, graph 0.06, graph 0.06\nplot ";
   for (std::size_t m = 0; m < s.methods.size(); ++m) {
     gp << (m ? ", \\\n     " : "") << "'" << s.experiment << ".dat' index " << m
        << " using 1:2:3:4 with yerrorlines lc " << m + 1 << " title '" << s.methods[m] << "'";
-    if (m < s.reference.size()) {
+    if (detail::has_reference(s, m)) {
       gp << ", '' index " << m << " using 1:5 with lines dt 2 lc " << m + 1 << " title '"
-         << s.methods[m] << " theory'";
+         << s.methods[m] << " " << s.reference_label << "'";
     }
     if (const auto fit = detail::fitted_line(s, summary[m])) {
-      gp << ", exp(" << std::setprecision(10) << fit->second << ") * x**(" << fit->first
-         << ") with lines dt 3 lc " << m + 1 << " title '" << s.methods[m] << " fit, slope "
-         << format_number(fit->first, 2) << "'";
+      const auto [fit_lo, fit_hi] = detail::fit_window(s);
+      gp << ", (x >= " << std::setprecision(10) << fit_lo << " && x <= " << fit_hi << " ? exp("
+         << fit->second << ") * x**(" << fit->first << ") : 1/0) with lines dt 3 lc " << m + 1
+         << " title '" << s.methods[m] << " fit, slope " << format_number(fit->first, 2) << "'";
     }
   }
   gp << "\n";
+  return true;
 }
 
 }  // namespace banditry::sim

@@ -30,6 +30,14 @@ struct sweep {
   std::vector<std::vector<double>> reference;  ///< optional theory line per method: [method][point]
   bool log_x = true;                           ///< plot axes
   bool log_y = true;
+  /// Legend text of the reference lines: "theory" by default, or e.g. "bound" or "exact value".
+  std::string reference_label = "theory";
+  /// Grid-index window [fit_first, fit_last] of the plotted log-log fit line, so the plot fits the
+  /// same points as the claim; the default covers every point.
+  std::size_t fit_first = 0;
+  std::size_t fit_last = static_cast<std::size_t>(-1);
+  /// Plot the per-point median instead of the mean (for claims about medians).
+  bool plot_median = false;
 
   /// Creates an empty sweep with `trials` slots per (method, point).
   sweep(std::string experiment_name, std::string parameter_name, std::vector<double> grid_values,
