@@ -3,7 +3,8 @@
 // The reader selects columns by header name, so extra columns are ignored and the header may
 // contain empty names (a saved row index often has one). Fields may be double-quoted with ""
 // as an escaped quote. Every malformed row raises log_format_error naming the source, the 1-based
-// line and column, the column name and the offending text.
+// line and column, the column name and the offending text. Action ids and context values are
+// arbitrary integers in the file; both are mapped, in increasing order, to dense 0-based indices.
 #pragma once
 
 #include <Eigen/Dense>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "banditry/bandit/kl_pcb.hpp"
@@ -41,9 +43,9 @@ class log_format_error : public std::runtime_error {
 
 /// Header names of the columns to read. An empty `context` name puts every row in one context.
 struct bandit_log_columns {
-  std::string action = "item_id";               ///< non-negative integer action id
+  std::string action = "item_id";               ///< non-negative integer id (mapped to 0..K-1)
   std::string context = "position";             ///< integer context value (mapped to 0..X-1)
-  std::string reward = "click";                 ///< finite reward
+  std::string reward = "click";                 ///< reward in [0, 1]
   std::string propensity = "propensity_score";  ///< logging probability of the action, in (0, 1]
 };
 
@@ -51,7 +53,8 @@ struct bandit_log_columns {
 struct bandit_log {
   std::vector<bandit::logged_step> steps;  ///< one entry per data row, in file order
   std::vector<long long> context_values;   ///< context index x -> value in the file (sorted)
-  std::size_t actions = 0;                 ///< K = largest action id + 1
+  std::vector<long long> action_values;    ///< action index y -> id in the file (sorted)
+  std::size_t actions = 0;                 ///< K = number of distinct action ids
   std::size_t contexts() const { return context_values.size(); }
 };
 
@@ -115,10 +118,20 @@ inline long long parse_integer(const std::string& text, const std::string& sourc
   const double value = parse_number(text, source, line, column, name);
   if (value != std::floor(value) || std::abs(value) > 9.0e15) {
     throw log_format_error(position_text(source, line, column, name) +
-                               ": value must be an integer, got \"" + text + "\"",
+                               ": value must be an integer of magnitude at most 9e15, got \"" +
+                               text + "\"",
                            line, column);
   }
   return static_cast<long long>(value);
+}
+
+/// Sorts `values` and removes repeats; returns the map value -> position in the sorted list.
+inline std::map<long long, std::size_t> dense_index(std::vector<long long>& values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::map<long long, std::size_t> index;
+  for (std::size_t i = 0; i < values.size(); ++i) index.emplace(values[i], i);
+  return index;
 }
 
 }  // namespace detail
@@ -127,10 +140,12 @@ inline long long parse_integer(const std::string& text, const std::string& sourc
 /// row. Blank lines are skipped; a trailing carriage return is removed.
 /// \param in the CSV text; \param columns header names of action, context, reward, propensity
 /// \param source name used in error messages (a file name)
-/// \returns the interactions with context values mapped in sorted order to 0..X-1
+/// \returns the interactions with context values mapped in sorted order to 0..X-1 and action ids
+/// mapped in sorted order to 0..K-1 (ids 1 and 2 give K = 2, not 3)
 /// \throws log_format_error for a missing header or column, a row with the wrong number of fields,
-/// an unterminated quote, an action id that is not a non-negative integer, a context value that is
-/// not an integer, a non-finite reward, a propensity outside (0, 1], or no data rows.
+/// an unterminated quote, an action id that is not a non-negative integer (at most 9e15), a context
+/// value that is not an integer, a reward outside [0, 1] (the KL-PCB bonus and the off-policy
+/// confidence intervals assume rewards in [0, 1]), a propensity outside (0, 1], or no data rows.
 /// Complexity O(size of the input).
 inline bandit_log parse_bandit_log(std::istream& in, const bandit_log_columns& columns = {},
                                    const std::string& source = "<input>") {
@@ -190,7 +205,7 @@ inline bandit_log parse_bandit_log(std::istream& in, const bandit_log_columns& c
     if (row.action < 0) {
       throw log_format_error(
           detail::position_text(source, line_number, action_column + 1, columns.action) +
-              ": action id must be >= 0, got \"" + fields[action_column] + "\"",
+              ": action id must be a non-negative integer, got \"" + fields[action_column] + "\"",
           line_number, action_column + 1);
     }
     row.context = has_context ? detail::parse_integer(fields[context_column], source, line_number,
@@ -198,6 +213,12 @@ inline bandit_log parse_bandit_log(std::istream& in, const bandit_log_columns& c
                               : 0;
     row.reward = detail::parse_number(fields[reward_column], source, line_number, reward_column + 1,
                                       columns.reward);
+    if (!(row.reward >= 0 && row.reward <= 1)) {
+      throw log_format_error(
+          detail::position_text(source, line_number, reward_column + 1, columns.reward) +
+              ": reward must be in [0, 1], got \"" + fields[reward_column] + "\"",
+          line_number, reward_column + 1);
+    }
     row.propensity = detail::parse_number(fields[propensity_column], source, line_number,
                                           propensity_column + 1, columns.propensity);
     if (!(row.propensity > 0 && row.propensity <= 1)) {
@@ -213,27 +234,31 @@ inline bandit_log parse_bandit_log(std::istream& in, const bandit_log_columns& c
                            line_number, 0);
   }
   bandit_log log;
-  for (const auto& row : rows) log.context_values.push_back(row.context);
-  std::sort(log.context_values.begin(), log.context_values.end());
-  log.context_values.erase(std::unique(log.context_values.begin(), log.context_values.end()),
-                           log.context_values.end());
-  std::map<long long, std::size_t> context_index;
-  for (std::size_t i = 0; i < log.context_values.size(); ++i) {
-    context_index[log.context_values[i]] = i;
+  for (const auto& row : rows) {
+    log.context_values.push_back(row.context);
+    log.action_values.push_back(row.action);
   }
+  const std::map<long long, std::size_t> context_index = detail::dense_index(log.context_values);
+  const std::map<long long, std::size_t> action_index = detail::dense_index(log.action_values);
+  log.actions = log.action_values.size();
   log.steps.reserve(rows.size());
   for (const auto& row : rows) {
-    log.steps.push_back({context_index[row.context], static_cast<std::size_t>(row.action),
-                         row.reward, row.propensity});
-    log.actions = std::max(log.actions, static_cast<std::size_t>(row.action) + 1);
+    log.steps.push_back(
+        {context_index.at(row.context), action_index.at(row.action), row.reward, row.propensity});
   }
   return log;
 }
 
 /// Reads a logged-bandit CSV file (see parse_bandit_log).
-/// \throws log_format_error when the file cannot be opened or is malformed.
+/// \throws log_format_error when the path is a directory, the file cannot be opened or is
+/// malformed.
 inline bandit_log read_bandit_log(const std::filesystem::path& path,
                                   const bandit_log_columns& columns = {}) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw log_format_error(
+        "banditry::read_bandit_log: " + path.string() + " is a directory, expected a file", 0, 0);
+  }
   std::ifstream in(path);
   if (!in) {
     throw log_format_error("banditry::read_bandit_log: cannot open " + path.string(), 0, 0);
@@ -287,7 +312,7 @@ inline Eigen::MatrixXd logged_reference_policy(const bandit_log& log) {
       if (reference(x, y) < 0) {
         throw_domain_error(function,
                            "cell (context " + std::to_string(log.context_values[x]) + ", action " +
-                               std::to_string(y) + ")",
+                               std::to_string(log.action_values[y]) + ")",
                            "logged at least once to recover its propensity (or use a uniform "
                            "reference policy)",
                            "no rows");

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "banditry/bandit/coverage.hpp"
 #include "banditry/bandit/kl_pcb.hpp"
 #include "banditry/bandit/off_policy.hpp"
 #include "support/test_support.hpp"
@@ -41,15 +42,50 @@ TEST_CASE("bandit io: parses an empty header name") {
   REQUIRE(log.steps.size() == 3);
   CHECK(log.contexts() == 2);
   CHECK(log.context_values == std::vector<long long>{1, 2});
-  CHECK(log.actions == 4);
+  CHECK(log.actions == 3);
+  CHECK(log.action_values == std::vector<long long>{0, 1, 3});
   CHECK(log.steps[0].context == 1);
-  CHECK(log.steps[0].action == 3);
+  CHECK(log.steps[0].action == 2);
   CHECK(log.steps[0].reward == 1.0);
   CHECK(log.steps[0].propensity == 0.5);
   CHECK(log.steps[1].context == 0);
   const auto data = tool::log_statistics(log);
-  CHECK(data.counts(1, 3) == 1);
-  CHECK(data.reward_sums(1, 3) == 1);
+  CHECK(data.counts(1, 2) == 1);
+  CHECK(data.reward_sums(1, 2) == 1);
+}
+
+TEST_CASE("bandit io: maps sparse action ids") {
+  // Ids 1 and 2 are two actions, not three: no phantom action 0.
+  const auto log = parse(header + "0,t,2,1,1,0.5\n1,t,1,1,0,0.5\n2,t,2,1,0,0.5\n");
+  CHECK(log.actions == 2);
+  CHECK(log.action_values == std::vector<long long>{1, 2});
+  CHECK(log.steps[0].action == 1);
+  CHECK(log.steps[1].action == 0);
+  const Eigen::MatrixXd reference = tool::logged_reference_policy(log);
+  REQUIRE(reference.cols() == 2);
+  CHECK(reference(0, 0) == 0.5);
+  CHECK(reference(0, 1) == 0.5);
+  CHECK(bd::all_policy_concentrability(reference) == 2);
+  // A large id costs one column, not 10^11.
+  const auto large = parse(header + "0,t,99999999999,1,1,0.5\n1,t,7,1,0,0.5\n");
+  CHECK(large.actions == 2);
+  CHECK(large.action_values == std::vector<long long>{7, 99999999999});
+  CHECK(large.steps[0].action == 1);
+  CHECK(tool::log_statistics(large).counts.cols() == 2);
+}
+
+TEST_CASE("bandit io: rejects rewards outside [0, 1]") {
+  std::size_t line = 0;
+  std::size_t column = 0;
+  CHECK(parse_error(header + "0,t,3,2,1,0.5\n1,t,3,2,2.5,0.5\n", &line, &column) ==
+        "banditry::read_bandit_log: test.csv line 3, column 5 (click): reward must be in [0, 1], "
+        "got \"2.5\"");
+  CHECK(line == 3);
+  CHECK(column == 5);
+  CHECK(parse_error(header + "0,t,3,2,-1,0.5\n") ==
+        "banditry::read_bandit_log: test.csv line 2, column 5 (click): reward must be in [0, 1], "
+        "got \"-1\"");
+  CHECK(parse(header + "0,t,3,2,0.25,0.5\n").steps[0].reward == 0.25);
 }
 
 TEST_CASE("bandit io: errors name line and column") {
@@ -66,11 +102,15 @@ TEST_CASE("bandit io: errors name line and column") {
   CHECK(parse_error(header + "0,t,3,2,1,0\n").find("propensity must be in (0, 1]") !=
         std::string::npos);
   CHECK(parse_error(header + "0,t,-3,2,1,0.5\n") ==
-        "banditry::read_bandit_log: test.csv line 2, column 3 (item_id): action id must be >= 0, "
-        "got \"-3\"");
+        "banditry::read_bandit_log: test.csv line 2, column 3 (item_id): action id must be a "
+        "non-negative integer, got \"-3\"");
   CHECK(parse_error(header + "0,t,2.5,2,1,0.5\n")
             .find("column 3 (item_id): value must be an "
                   "integer") != std::string::npos);
+  CHECK(parse_error(header + "0,t,1e16,2,1,0.5\n") ==
+        "banditry::read_bandit_log: test.csv line 2, column 3 (item_id): value must be an integer "
+        "of magnitude at most 9e15, got \"1e16\"");
+  CHECK(parse_error(header + "0,t,x7,2,1,0.5\n").find("column 3 (item_id)") != std::string::npos);
   CHECK(parse_error(header + "0,t,3,2,1\n", &line, &column) ==
         "banditry::read_bandit_log: test.csv line 2: expected 6 fields as in the header, got 5");
   CHECK(column == 0);
@@ -88,9 +128,10 @@ TEST_CASE("bandit io: reference policy from propensities") {
   const Eigen::MatrixXd reference = tool::logged_reference_policy(log);
   CHECK(reference(0, 0) == 0.5);
   CHECK(reference(0, 1) == 0.5);
-  const auto missing = parse(header + "0,t,0,1,1,0.5\n1,t,2,1,0,0.5\n");
+  // Action 7 is logged in context 1 only; the message names the id in the file, not its index.
+  const auto missing = parse(header + "0,t,5,1,1,0.5\n1,t,7,1,0,0.5\n2,t,5,2,0,1\n");
   BANDITRY_CHECK_THROWS_WITH(tool::logged_reference_policy(missing), std::domain_error,
-                             "cell (context 1, action 1) must be logged at least once");
+                             "cell (context 2, action 7) must be logged at least once");
   const auto mismatch = parse(header + "0,t,0,1,1,0.5\n1,t,0,1,0,0.4\n1,t,1,1,0,0.5\n");
   BANDITRY_CHECK_THROWS_WITH(tool::logged_reference_policy(mismatch), std::domain_error,
                              "propensity of row 2 must be equal to the propensity of the other");

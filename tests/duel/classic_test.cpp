@@ -22,7 +22,7 @@ dueling_run_result run(const preference_matrix& p, dueling_algorithm a, std::siz
                        std::uint64_t trial = 0) {
   auto data = make_stream(1, "TEST.classic", 0, trial, substream::data);
   auto algorithm = make_stream(1, "TEST.classic", 0, trial, substream::algorithm);
-  return run_dueling_bandit(p, a, t, data, algorithm, {100, t});
+  return run_dueling_bandit(p, a, t, data, algorithm, {std::min<std::size_t>(100, t), t});
 }
 
 }  // namespace
@@ -106,4 +106,25 @@ TEST_CASE("dueling bandits: rejects bad input") {
       std::domain_error, "alpha must be finite and > 0.5, got 0.29999");
   BANDITRY_CHECK_THROWS_WITH(parse_dueling_algorithm("ucb"), std::invalid_argument,
                              "algorithm must be one of rucb, dts, rmed, got \"ucb\"");
+}
+
+TEST_CASE("dueling bandits: checkpoints sorted and checked") {
+  CHECK(sorted_checkpoints({50, 10, 10}, 100) == std::vector<std::size_t>{10, 50});
+  CHECK(sorted_checkpoints({}, 100).empty());
+  CHECK(sorted_checkpoints({100, 1}, 100) == std::vector<std::size_t>{1, 100});
+  BANDITRY_CHECK_THROWS_WITH(sorted_checkpoints({200}, 100), std::invalid_argument,
+                             "banditry::sorted_checkpoints: checkpoint must be in [1, T] = "
+                             "[1, 100], got 200");
+  BANDITRY_CHECK_THROWS_WITH(sorted_checkpoints({0}, 100), std::invalid_argument,
+                             "checkpoint must be in [1, T] = [1, 100], got 0");
+  auto data = make_stream(1, "TEST.classic", 0, 0, substream::data);
+  auto algorithm = make_stream(1, "TEST.classic", 0, 0, substream::algorithm);
+  const auto r =
+      run_dueling_bandit(easy, dueling_algorithm::rucb, 100, data, algorithm, {50, 10, 10});
+  CHECK(r.checkpoints == std::vector<std::size_t>{10, 50});
+  REQUIRE(r.condorcet_regret_at.size() == 2);
+  CHECK(r.condorcet_regret_at[0] <= r.condorcet_regret_at[1]);
+  BANDITRY_CHECK_THROWS_WITH(
+      run_dueling_bandit(easy, dueling_algorithm::rucb, 100, data, algorithm, {200}),
+      std::invalid_argument, "checkpoint must be in [1, T] = [1, 100], got 200");
 }

@@ -356,3 +356,46 @@ TEST_CASE("projected sppo run: close to exact") {
                    .averaged_gap -
                0.078919) < 1e-5);
 }
+
+TEST_CASE("sppo gap bound: extreme step sizes") {
+  // log 3 / (1e-320 * 1000) is about 1.1e317, beyond the largest double (1.8e308).
+  CHECK(std::isinf(sppo_gap_bound(std::log(3.0), 1e-320, 1000)));
+  // eta * T does not underflow: 1e-300 * 10 = 1e-299, bound 2 log 3 * 1e299 plus a negligible term.
+  CHECK(close(sppo_gap_bound(std::log(3.0), 1e-300, 10), 2 * std::log(3.0) * 1e299, 1e-12));
+  // K = 1: KL_max = 0 and the bound is eta / 4.
+  CHECK(sppo_gap_bound(0.0, 0.5, 7) == 0.125);
+}
+
+TEST_CASE("sppo run: single response is optimal") {
+  const Eigen::MatrixXd one = Eigen::MatrixXd::Constant(1, 1, 0.5);
+  const sppo_result result = sppo_run(one, std::vector<double>{1.0}, 1.0, 5);
+  CHECK(result.averaged == std::vector<double>{1.0});
+  CHECK(result.last == std::vector<double>{1.0});
+  CHECK(result.averaged_gap == 0);
+  CHECK(result.last_gap == 0);
+}
+
+TEST_CASE("complementary projection: nearest complementary matrix") {
+  Eigen::MatrixXd P(3, 3);
+  P << 0.5 + 4e-7, 0.7, 0.2 + 1e-7, 0.3 + 2e-7, 0.5, 0.6, 0.8, 0.4, 0.5;
+  const Eigen::MatrixXd Q = complementary_projection(P, 1e-6);
+  CHECK_NOTHROW(validate_preference_matrix(Q, "test"));
+  CHECK(Q(0, 0) == 0.5);
+  // (0.7 + 1 - (0.3 + 2e-7)) / 2 = 0.7 - 1e-7; (0.2 + 1e-7 + 1 - 0.8) / 2 = 0.2 + 5e-8.
+  CHECK(close(Q(0, 1), 0.7 - 1e-7, 1e-12));
+  CHECK(close(Q(1, 0), 0.3 + 1e-7, 1e-12));
+  CHECK(close(Q(0, 2), 0.2 + 5e-8, 1e-12));
+  CHECK(close(Q(1, 2), 0.6, 1e-15));
+  CHECK((Q - P).cwiseAbs().maxCoeff() <= 4e-7 + 1e-15);
+  BANDITRY_CHECK_THROWS_WITH(complementary_projection(P, 1e-7), std::domain_error,
+                             "banditry::game::complementary_projection: P[0][0] must be 1/2 within "
+                             "1e-07");
+  Eigen::MatrixXd Q2 = Q;
+  Q2(2, 1) = 0.41;
+  BANDITRY_CHECK_THROWS_WITH(complementary_projection(Q2, 1e-3), std::domain_error,
+                             "P[1][2] + P[2][1] must be 1 within 0.001, got 1.01");
+  BANDITRY_CHECK_THROWS_WITH(complementary_projection(P, -1.0), std::domain_error,
+                             "tolerance must be finite and >= 0, got -1");
+  Q2(2, 1) = 1.5;
+  BANDITRY_CHECK_THROWS_WITH(complementary_projection(Q2, 1e-3), std::domain_error, "P[2][1]");
+}

@@ -231,8 +231,30 @@ TEST_CASE("benchmark summary: prompts and resampling") {
   CHECK(s.mean == doctest::Approx(0.5));
   CHECK(s.se_prompts == doctest::Approx(std::sqrt(0.25 / 3)));
   CHECK(s.se_resampling == doctest::Approx(std::sqrt(0.05) / 3));
-  CHECK(s.ci_lo == doctest::Approx(0.5 - 1.96 * std::sqrt(0.25 / 3)));
+  // 0.5 -/+ 1.96 * 0.2887 leaves [0, 1] on both sides, so both ends are clipped.
+  CHECK(s.ci_lo == 0.0);
+  CHECK(s.ci_hi == 1.0);
   BANDITRY_CHECK_THROWS_WITH(summarise_prompts({}), std::invalid_argument, "per_prompt size");
+}
+
+TEST_CASE("benchmark summary: interval inside and clipped") {
+  // Eight prompts at 0.5 and 0.75: mean 0.625, sd sqrt(1/56), so the interval stays inside [0, 1].
+  std::vector<pass_estimate> per;
+  for (int i = 0; i < 4; ++i) per.push_back({0.5, 0.0});
+  for (int i = 0; i < 4; ++i) per.push_back({0.75, 0.0});
+  const auto s = summarise_prompts(per);
+  const double se = std::sqrt(0.0625 * 8 / 4 / 7 / 8);
+  CHECK(s.se_prompts == doctest::Approx(se));
+  CHECK(s.ci_lo == doctest::Approx(0.625 - 1.96 * se));
+  CHECK(s.ci_hi == doctest::Approx(0.625 + 1.96 * se));
+  // Two prompts at 1 and 0.95: mean 0.975 + 1.96 * 0.025 = 1.024 is clipped to 1.
+  const std::vector<pass_estimate> high{{1.0, 0.0}, {0.95, 0.0}};
+  const auto h = summarise_prompts(high);
+  CHECK(h.ci_hi == 1.0);
+  CHECK(h.ci_lo == doctest::Approx(0.975 - 1.96 * 0.025));
+  const std::vector<pass_estimate> bad{{1.5, 0.0}};
+  BANDITRY_CHECK_THROWS_WITH(summarise_prompts(bad), std::domain_error,
+                             "per_prompt[0].mean must be a probability in [0, 1]");
 }
 
 TEST_CASE("process reward: step aggregation") {

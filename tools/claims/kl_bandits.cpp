@@ -146,6 +146,9 @@ sweep k1_sweep(verify_context& context, const k1_config& config) {
   std::vector<std::string> methods{"KL-PCB", "plug-in"};
   if (chi) methods.push_back("chi-square");
   sweep s(config.name, "n", powers_of_two(8, 16), methods);
+  // KL-1 fits n in [2^10, 2^16], grid points 2..8; the plotted fit uses the same window.
+  s.fit_first = 2;
+  s.fit_last = 8;
   const auto instance = bd::single_context_instance(Eigen::RowVector2d(0.8, 0.3), config.reference);
   s.info = {{"metric", "SubOpt"},
             {"reward", "0.8,0.3"},
@@ -407,6 +410,10 @@ std::vector<claim_result> run_k3(verify_context& context) {
     s.rate = rate;
     s.reference.push_back({});
     for (double eta : s.grid) s.reference[0].push_back(eta / (2 * n_k3));
+    s.reference_label = "theory eta/(2n)";
+    // KL-7 fits eta in [0.25, 16], grid points 0..6; the bend above 16 is KL-9's subject.
+    s.fit_first = 0;
+    s.fit_last = 6;
     sweep& k3 = context.record(std::move(s));
 
     results.push_back(slope_claim(

@@ -12,6 +12,7 @@
 
 #include "bandit_io.hpp"
 #include "command_registry.hpp"
+#include "input_file.hpp"
 
 namespace {
 
@@ -46,6 +47,7 @@ std::string interval_text(const bd::value_estimate& e) {
 }
 
 int run_learn(const learn_options& options) {
+  tool::check_input_path(options.log_file, "--log");
   const tool::bandit_log full =
       tool::read_bandit_log(options.log_file, {options.action_column, options.context_column,
                                                options.reward_column, options.propensity_column});
@@ -130,7 +132,9 @@ int run_learn(const learn_options& options) {
       {"evaluation", options.holdout > 0 ? "holdout (last rows)" : "in-sample"},
       {"context_column", options.context_column.empty() ? "none" : options.context_column},
       {"contexts", contexts},
+      {"context_values", full.context_values},
       {"actions", actions},
+      {"action_ids", full.action_values},
       {"reference", options.reference}};
   report["method"] = {{"name", options.method},
                       {"eta", options.eta},
@@ -177,9 +181,10 @@ const banditry::tool::command_registrar registrar{
                                          "Learn a KL-regularised policy from a logged CSV file and "
                                          "print its off-policy value and "
                                          "coverage diagnostics as JSON (summary on stderr)");
-       learn->add_option("--log", options->log_file, "CSV file with one logged interaction per row")
-           ->required()
-           ->check(CLI::ExistingFile);
+       learn
+           ->add_option("--log", options->log_file,
+                        "CSV file with one logged interaction per row; rewards in [0, 1]")
+           ->required();
        learn->add_option("--eta", options->eta,
                          "KL coefficient eta > 0 (inverse temperature; default 1)");
        learn->add_option("--method", options->method, "kl-pcb (default), plug-in or chi-square")
@@ -192,8 +197,11 @@ const banditry::tool::command_registrar registrar{
            "--context", options->context_column,
            "Integer column whose values are the contexts (default position); \"\" for "
            "one context");
-       learn->add_option("--action", options->action_column, "Action id column (default item_id)");
-       learn->add_option("--reward", options->reward_column, "Reward column (default click)");
+       learn->add_option("--action", options->action_column,
+                         "Column of non-negative integer action ids; the sorted distinct ids map "
+                         "to action indices 0..K-1, listed as action_ids (default item_id)");
+       learn->add_option("--reward", options->reward_column,
+                         "Reward column, values in [0, 1] (default click)");
        learn->add_option("--propensity", options->propensity_column,
                          "Logging-probability column (default propensity_score)");
        learn

@@ -7,21 +7,42 @@
 // the size, '#' comments; P[i][j] + P[j][i] = 1 and P[i][i] = 1/2 within 1e-9, entries in [0, 1].
 #include "banditry/duel.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "banditry/core/rng.hpp"
 #include "command_registry.hpp"
+#include "input_file.hpp"
 
 namespace {
 
 using banditry::duel::preference_matrix;
 using nlohmann::json;
+
+// CLI11 2.1 converts "-1" to 2^64 - 1 for an unsigned option, so whole-number options are
+// checked on their text: decimal digits only, at least `minimum`, no wrap-around.
+CLI::Validator whole_number_at_least(std::uint64_t minimum) {
+  return CLI::Validator(
+      [minimum](std::string& input) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = input.data() + input.size();
+        const auto [next, error] = std::from_chars(input.data(), end, value);
+        if (input.empty() || error != std::errc() || next != end || value < minimum) {
+          return "must be a whole number >= " + std::to_string(minimum) +
+                 " (at most 2^64 - 1), got " + input;
+        }
+        return {};
+      },
+      "INT>=" + std::to_string(minimum));
+}
 
 json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
@@ -81,7 +102,8 @@ const banditry::tool::command_registrar winners_registrar{
        sub->add_option("--tolerance", options->tolerance,
                        "Accepted |P[i][j] + P[j][i] - 1| and |P[i][i] - 1/2| (default 1e-9)");
        sub->callback([options] {
-         const auto p = banditry::duel::read_preference_matrix(options->matrix, options->tolerance);
+         const auto p = banditry::duel::parse_preference_matrix(
+             banditry::tool::read_input(options->matrix, "--matrix"), options->tolerance);
          std::cout << winners_json(p, options->matrix).dump(2) << '\n';
        });
      }}};
@@ -94,16 +116,29 @@ const banditry::tool::command_registrar duel_registrar{
        sub->add_option("--matrix", options->matrix, "Preference-matrix text file (see winners)")
            ->required();
        sub->add_option("--algorithm", options->algorithm, "rucb, dts or rmed (default rucb)");
-       sub->add_option("--rounds", options->rounds, "Horizon T >= 1 (default 10000)");
-       sub->add_option("--seed", options->seed, "Master seed (default 1)");
+       sub->add_option("--rounds", options->rounds, "Horizon T >= 1 (default 10000)")
+           ->check(whole_number_at_least(1));
+       sub->add_option("--seed", options->seed, "Master seed, 0 to 2^64 - 1 (default 1)")
+           ->check(whole_number_at_least(0));
        sub->add_option("--alpha", options->alpha, "Exploration of RUCB and DTS, > 0.5 (0.51)");
        sub->add_option("--checkpoints", options->checkpoints,
-                       "Rounds at which to report cumulative regret (default: 10 log-spaced)");
+                       "Rounds in [1, T] at which to report cumulative regret, in any order; a "
+                       "repeated round is reported once (default: 10 log-spaced)")
+           ->check(whole_number_at_least(1));
        sub->callback([options] {
          using namespace banditry::duel;
-         const auto p = read_preference_matrix(options->matrix);
+         const auto p =
+             parse_preference_matrix(banditry::tool::read_input(options->matrix, "--matrix"));
          const auto algorithm = parse_dueling_algorithm(options->algorithm);
-         std::vector<std::size_t> checkpoints = options->checkpoints;
+         for (std::size_t c : options->checkpoints) {
+           if (c > options->rounds) {
+             throw std::invalid_argument("--checkpoints: " + std::to_string(c) +
+                                         " exceeds --rounds " + std::to_string(options->rounds) +
+                                         "; every checkpoint must be in [1, T]");
+           }
+         }
+         std::vector<std::size_t> checkpoints =
+             sorted_checkpoints(options->checkpoints, options->rounds);
          if (checkpoints.empty()) {
            for (int i = 1; i <= 10; ++i) {
              const double t = std::pow(static_cast<double>(options->rounds), i / 10.0);

@@ -115,6 +115,8 @@ inline chi_square_row chi_square_policy_row(const Eigen::RowVectorXd& reference,
 /// Computes the chi-square-regularised policy of every context (f-CB output when `score` is the
 /// least-squares reward).
 /// \param reference X x K pi_ref; \param score X x K finite scores; \param eta > 0
+/// \param max_iterations bisection limit per context (>= 1); reaching it gives status
+///   iteration_limit
 /// \returns the policy, multipliers and the worst status over contexts
 /// \throws as chi_square_policy_row; std::invalid_argument for mismatched shapes.
 /// Complexity O(X K * iterations).

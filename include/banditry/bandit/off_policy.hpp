@@ -164,7 +164,11 @@ inline value_estimate snips_value(const std::vector<logged_step>& log,
 
 /// Estimates the value by the direct method, V = (1/n) sum_i sum_y pi(y | x_i) q(x_i, y).
 /// The interval reflects only the sampling of contexts, not the error of the reward model.
+/// \param log logged steps, checked as for ips_value; only their contexts enter the estimate
+/// \param policy X x K target policy (rows are distributions)
 /// \param reward_model X x K finite model q of the mean reward
+/// \param confidence two-sided level of the interval, in (0, 1) (default 0.95)
+/// \returns value, standard error, normal interval, sample count and effective sample size n
 /// \throws as ips_value, and std::domain_error for a non-finite model. Complexity O(n K).
 inline value_estimate direct_method_value(const std::vector<logged_step>& log,
                                           const Eigen::MatrixXd& policy,

@@ -355,17 +355,39 @@ class rmed_state {
 
 }  // namespace detail
 
+/// Sorts checkpoint rounds and removes repeated ones, so each round is reported once.
+/// \param checkpoints rounds, each in [1, rounds], in any order
+/// \param rounds horizon T >= 1
+/// \returns the distinct checkpoints in increasing order
+/// \throws std::invalid_argument for a checkpoint of 0 or above T (naming it)
+/// Complexity O(n log n) for n checkpoints.
+inline std::vector<std::size_t> sorted_checkpoints(const std::vector<std::size_t>& checkpoints,
+                                                   std::size_t rounds) {
+  for (std::size_t c : checkpoints) {
+    if (c < 1 || c > rounds) {
+      throw_invalid_argument("sorted_checkpoints", "checkpoint",
+                             "in [1, T] = [1, " + std::to_string(rounds) + "]", c);
+    }
+  }
+  std::vector<std::size_t> sorted = checkpoints;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return sorted;
+}
+
 /// Runs a classic dueling-bandit algorithm on P for `rounds` rounds.
 /// \param p the preference matrix (K >= 2)
 /// \param algorithm rucb, dts or rmed (RMED1; its first K(K-1)/2 rounds compare every pair once)
 /// \param rounds T >= 1
 /// \param data_rng draws the one uniform per round that decides the duel
 /// \param algorithm_rng the algorithm's own randomness (tie breaks, Thompson samples)
-/// \param checkpoints rounds at which cumulative regrets are recorded (others ignored)
+/// \param checkpoints rounds in [1, T] at which cumulative regrets are recorded, in any order;
+///        a repeated round is recorded once (see sorted_checkpoints)
 /// \param options alpha > 0.5 (RUCB, DTS), rmed_weight >= 0
 /// \returns cumulative Condorcet regret (NaN without a Condorcet winner) and Copeland regret, at
 ///          the end and at the checkpoints, and how often each arm was played
-/// \throws std::invalid_argument for K < 2 or T = 0; std::domain_error for bad options
+/// \throws std::invalid_argument for K < 2, T = 0 or a checkpoint outside [1, T];
+///         std::domain_error for bad options
 /// Complexity per round: RUCB O(K^2), DTS O(K^2) plus up to K^2/2 Beta draws, RMED O(K) (O(K^2)
 /// at the start of each loop).
 template <random_engine64 Rng>
@@ -389,9 +411,7 @@ dueling_run_result run_dueling_bandit(const preference_matrix& p, dueling_algori
   const auto copeland = copeland_scores(p);
   const double top = static_cast<double>(*std::max_element(copeland.begin(), copeland.end()));
   const double scale = 1.0 / static_cast<double>(k - 1);
-  for (std::size_t c : checkpoints)
-    if (c >= 1 && c <= rounds) result.checkpoints.push_back(c);
-  std::sort(result.checkpoints.begin(), result.checkpoints.end());
+  result.checkpoints = sorted_checkpoints(checkpoints, rounds);
   result.plays.assign(k, 0);
 
   detail::rucb_state rucb(algorithm == dueling_algorithm::rucb ? k : 1, options.alpha);

@@ -208,7 +208,10 @@ struct tree_learner_state {
 /// pi_ref) and phi = 0. The loss is the data-weighted sum of the per-response losses (DQO: the sum
 /// over steps h of the value and policy residuals; DPO: over preference pairs), plus
 /// ridge ||theta||^2. DQO targets G_h are recomputed at every step and treated as constants.
+/// \param tree the token tree (rewards, reference policy)
+/// \param features policy and value feature index of every internal node (tabular or shared)
 /// \param data leaf weights (DRO, DQO) or pair weights (DPO) of matching sizes.
+/// \param settings loss, beta, omega, ridge, steps and the Adam constants
 /// \pre tree valid; features sized to the tree with in-range indices; beta > 0; omega in [0, 1];
 ///   ridge >= 0; learning rate > 0; steps >= 1 (checked).
 /// \returns the learned conditional policy and values. O(steps L H A) (DPO: O(steps L^2) more).

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,61 @@ inline void validate_preference_matrix(const preference_matrix_type& P, std::str
       }
     }
   }
+}
+
+/// Projects a nearly complementary matrix onto exact complementarity: Q(i, j) = (P(i, j) + 1 -
+/// P(j, i)) / 2 and Q(i, i) = 1/2, the nearest complementary matrix in the Frobenius norm. Use it
+/// to accept a matrix whose deviations exceed 1e-9 (rounded input) before the functions of this
+/// header, which check complementarity at 1e-9.
+/// \param P square matrix with finite entries in [0, 1]
+/// \param tolerance largest accepted |P(i, j) + P(j, i) - 1| and |P(i, i) - 1/2|, finite and >= 0
+/// \returns Q, which passes validate_preference_matrix and differs from P by at most tolerance / 2
+///   off the diagonal and tolerance on it
+/// \throws std::invalid_argument for an empty or non-square matrix; std::domain_error for a bad
+///   tolerance, an entry that is not finite or outside [0, 1], or a deviation above tolerance.
+/// O(K^2).
+inline preference_matrix_type complementary_projection(const preference_matrix_type& P,
+                                                       double tolerance) {
+  constexpr std::string_view function = "game::complementary_projection";
+  if (!(tolerance >= 0) || !std::isfinite(tolerance)) {
+    throw_domain_error(function, "tolerance", "finite and >= 0", tolerance);
+  }
+  if (P.rows() == 0) throw_invalid_argument(function, "preference matrix size", "positive", 0);
+  if (P.rows() != P.cols()) {
+    throw_invalid_argument(function, "preference matrix column count",
+                           "equal to its row count (" + std::to_string(P.rows()) + ")", P.cols());
+  }
+  const auto k = P.rows();
+  for (Eigen::Index i = 0; i < k; ++i) {
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const std::string where = "P[" + std::to_string(i) + "][" + std::to_string(j) + "]";
+      if (!std::isfinite(P(i, j))) throw_domain_error(function, where, "finite", P(i, j));
+      require_probability(P(i, j), function, where);
+    }
+  }
+  std::ostringstream tolerance_text;  // 6 significant digits: 1e-07 rather than 9.99...e-08
+  tolerance_text << tolerance;
+  const std::string within = " within " + tolerance_text.str();
+  preference_matrix_type Q(k, k);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    if (std::abs(P(i, i) - 0.5) > tolerance) {
+      throw_domain_error(function, "P[" + std::to_string(i) + "][" + std::to_string(i) + "]",
+                         "1/2" + within, P(i, i));
+    }
+    Q(i, i) = 0.5;
+    for (Eigen::Index j = i + 1; j < k; ++j) {
+      const double sum = P(i, j) + P(j, i);
+      if (std::abs(sum - 1) > tolerance) {
+        throw_domain_error(function,
+                           "P[" + std::to_string(i) + "][" + std::to_string(j) + "] + P[" +
+                               std::to_string(j) + "][" + std::to_string(i) + "]",
+                           "1" + within, sum);
+      }
+      Q(i, j) = (P(i, j) + 1 - P(j, i)) / 2;
+      Q(j, i) = 1 - Q(i, j);
+    }
+  }
+  return Q;
 }
 
 /// Builds a preference matrix from its strict upper triangle: P(j, i) = 1 - P(i, j), P(i, i) = 1/2.

@@ -66,9 +66,14 @@ inline std::vector<double> normalise_log(std::vector<double> log_p) {
 
 /// SPIN loss of a log-ratio vector h(y) = log(p(y) / p_t(y)) (any additive constant):
 /// L(h) = sum_{y, y'} p_data(y) p_t(y') loss(lambda (h(y) - h(y'))).
-/// \param p_data data distribution, \param p_t current model, \param h log-ratios, all of size K.
+/// \param p_data data distribution over K responses
+/// \param p_t current model distribution over the same K responses
+/// \param h log-ratios h(y), K finite values (only differences matter)
+/// \param lambda inverse temperature of the loss, > 0
+/// \param loss spin_loss::logistic (log(1 + e^{-u})) or spin_loss::hinge (max(0, 1 - u))
 /// \pre p_data and p_t distributions of equal size, h finite of that size, lambda > 0 (checked).
-/// O(K^2).
+/// \returns L(h) >= 0.
+/// \throws std::invalid_argument / std::domain_error for the violated precondition. O(K^2).
 inline double spin_objective(std::span<const double> p_data, std::span<const double> p_t,
                              std::span<const double> h, double lambda,
                              spin_loss loss = spin_loss::logistic) {
@@ -125,8 +130,14 @@ inline std::vector<double> spin_closed_form_step(std::span<const double> p_data,
 /// Minimiser of the logistic SPIN loss found numerically by damped Newton steps on h with h(0)
 /// pinned at 0 (the loss is convex in h and invariant to a constant shift). It serves as an
 /// independent check of spin_closed_form_step.
-/// \param tolerance stop when the gradient's max-norm falls below it; \param max_steps cap.
-/// \pre as spin_closed_form_step (checked). \returns p_t e^h normalised. O(max_steps K^3).
+/// \param p_data data distribution over K responses, positive entries
+/// \param p_t current model distribution over the same K responses, positive entries
+/// \param lambda inverse temperature of the loss, > 0
+/// \param tolerance stop when the gradient's max-norm falls below it
+/// \param max_steps maximum number of Newton steps
+/// \pre as spin_closed_form_step (checked). \returns p_t e^h normalised.
+/// \throws std::invalid_argument / std::domain_error for the violated precondition.
+/// Complexity O(max_steps K^3).
 inline std::vector<double> spin_numeric_step(std::span<const double> p_data,
                                              std::span<const double> p_t, double lambda,
                                              double tolerance = 1e-14, int max_steps = 200) {

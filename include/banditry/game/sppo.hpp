@@ -56,7 +56,13 @@ inline double sppo_tuned_eta(double kl_max, std::size_t iterations) {
 
 /// Duality-gap bound of exact SPPO for any eta: DG(averaged) <= 2 (KL_max / (eta T) + eta / 8);
 /// it equals sqrt(2 KL_max / T) at the tuned eta (Hoeffding's lemma plus the Hedge telescoping).
-/// \pre kl_max >= 0, eta > 0, T >= 1 (checked). O(1).
+/// \param kl_max KL_max >= 0 (log K from the uniform start), finite
+/// \param eta step size, positive and finite
+/// \param iterations T >= 1
+/// \returns the bound; +infinity when KL_max / (eta T) exceeds the largest double (for example
+///   eta = 1e-320 with K >= 2), a vacuous bound since the duality gap is at most 1
+/// \throws std::domain_error for kl_max or eta out of range; std::invalid_argument for T = 0.
+/// O(1).
 inline double sppo_gap_bound(double kl_max, double eta, std::size_t iterations) {
   if (!(kl_max >= 0) || !std::isfinite(kl_max)) {
     throw_domain_error("game::sppo_gap_bound", "kl_max", "finite and >= 0", kl_max);
@@ -195,11 +201,15 @@ inline double sppo_log_partition(const preference_matrix_type& P, std::span<cons
 /// E_{y ~ pi}[(log(pi'(y) / pi(y)) - eta (P(y > pi) - 1/2))^2] over all distributions pi'
 /// (Lagrange conditions solved with the Lambert W function; it agrees with the exact step up to
 /// O(eta^3) in the log-ratios).
+/// \param P K x K preference matrix, P(i, j) = probability that i beats j (validated)
+/// \param pi current policy: K positive probabilities summing to 1
 /// \param eta step size, positive and finite; the projected rule needs eta <= 1400 so that
-/// e^{eta/2}
-///   stays finite.
+///   e^{eta/2} stays finite
+/// \param rule sppo_step_rule::exact (multiplicative weights) or sppo_step_rule::projected
 /// \pre P valid, pi a distribution of matching size with positive entries (checked).
-/// \returns the next policy. O(K^2) (projected: plus O(K) per bisection step, about 250 steps).
+/// \returns the next policy.
+/// \throws std::invalid_argument / std::domain_error for invalid P, pi or eta.
+/// Complexity O(K^2) (projected: plus O(K) per bisection step, about 250 steps).
 inline std::vector<double> sppo_step(const preference_matrix_type& P, std::span<const double> pi,
                                      double eta, sppo_step_rule rule = sppo_step_rule::exact) {
   validate_preference_matrix(P, "game::sppo_step");
@@ -224,9 +234,13 @@ inline std::vector<double> sppo_step(const preference_matrix_type& P, std::span<
 /// pi_1..pi_T and the last iterate is pi_{T+1}. Guarantee (exact rule):
 /// DG(averaged) <= sppo_gap_bound(sppo_kl_max(pi1), eta, T); the last iterate may cycle.
 /// Source: arXiv 2405.00675 (Theorem on the averaged policy).
-/// \param P preference matrix (validated); \param pi1 start with full support; \param eta > 0;
-/// \param iterations T >= 1; \param record_trace stores DG(pi_t) for t = 1..T+1 (free: it is
-///   2 max_y (P pi_t)_y - 1).
+/// \param P K x K preference matrix, P(i, j) = probability that i beats j (validated)
+/// \param pi1 start policy pi_1: K positive probabilities summing to 1
+/// \param eta step size, positive and finite (at most 1400 for the projected rule)
+/// \param iterations number of rounds T >= 1
+/// \param rule sppo_step_rule::exact (multiplicative weights) or sppo_step_rule::projected
+/// \param record_trace stores DG(pi_t) for t = 1..T+1 (free: it is 2 max_y (P pi_t)_y - 1)
+/// \returns averaged and last policies with their duality gaps, and the trace when requested.
 /// \throws std::invalid_argument / std::domain_error for invalid P, pi1, eta or T = 0.
 /// Complexity O(T K^2) time, O(K^2) memory (O(T) more with the trace).
 inline sppo_result sppo_run(const preference_matrix_type& P, std::span<const double> pi1,
@@ -306,9 +320,16 @@ inline sppo_contextual_result sppo_run_contextual(const std::vector<preference_m
 /// j = 1..m, it draws an opponent y'_j ~ pi_t (categorical) and then a label
 /// b_j ~ Bernoulli(P(y, y'_j)), and sets g_hat(y) = (1/m) sum_j b_j. With probability at least
 /// 1 - delta the averaged policy satisfies DG <= sppo_sampled_gap_bound(KL_max, eta, T, K, delta).
-/// \param m opponents per response and round, >= 1; \param rng the trial's data generator.
-/// \pre as sppo_run (checked). \returns averaged and last policies with their exact duality gaps
-///   (no trace). O(T K (m K + K)) time.
+/// \param P K x K preference matrix, P(i, j) = probability that i beats j (validated)
+/// \param pi1 start policy pi_1: K positive probabilities summing to 1
+/// \param eta step size, positive and finite
+/// \param iterations number of rounds T >= 1
+/// \param m opponents per response and round, >= 1
+/// \param rng the trial's data generator (opponent and label draws)
+/// \pre as sppo_run (checked).
+/// \returns averaged and last policies with their exact duality gaps (no trace).
+/// \throws std::invalid_argument / std::domain_error for invalid P, pi1, eta, T = 0 or m = 0.
+/// Complexity O(T K (m K + K)) time.
 template <random_engine64 Rng>
 sppo_result sppo_run_sampled(const preference_matrix_type& P, std::span<const double> pi1,
                              double eta, std::size_t iterations, std::size_t m, Rng& rng) {

@@ -268,8 +268,10 @@ inline std::vector<double> tree_sequence_optimal_policy(const token_tree& tree, 
 
 /// Potential-based shaping r'(s, a) = r(s, a) + Phi(child) - Phi(s) with Phi = 0 at the leaves.
 /// It leaves pi* unchanged and shifts V* by -Phi.
+/// \param tree the token tree to shape (validated)
 /// \param potential one value per node (leaf entries ignored and treated as 0), finite.
-/// \pre tree valid, potential of size N (checked). O(N A).
+/// \pre tree valid, potential of size N (checked).
+/// \returns a copy of the tree with shaped rewards. O(N A).
 inline token_tree shaped_token_tree(const token_tree& tree, std::span<const double> potential) {
   detail::check_tree(tree, "game::shaped_token_tree");
   const std::size_t internal = tree.internal_count();

@@ -35,7 +35,7 @@ struct answer_pool {
 
   std::size_t size() const noexcept { return ids.size(); }
   std::size_t id_count() const noexcept { return correct.size(); }
-  /// Number of samples whose answer is correct (the c of pass@k).
+  /// Number of samples whose answer is correct (the c of pass\@k).
   std::size_t correct_count() const {
     std::size_t c = 0;
     for (auto id : ids) c += (id >= 0 && correct[static_cast<std::size_t>(id)]) ? 1 : 0;
@@ -235,15 +235,17 @@ struct benchmark_estimate {
   double mean = 0;           ///< mean over prompts
   double se_prompts = 0;     ///< sd over prompts / sqrt(P): uncertainty from the choice of prompts
   double se_resampling = 0;  ///< sqrt(sum of per-prompt SE^2) / P: Monte-Carlo error only
-  double ci_lo = 0;          ///< mean - 1.96 se_prompts (normal 95 % interval over prompts)
-  double ci_hi = 0;          ///< mean + 1.96 se_prompts
+  double ci_lo = 0;          ///< max(0, mean - 1.96 se_prompts): normal 95 % interval over prompts
+  double ci_hi = 0;          ///< min(1, mean + 1.96 se_prompts)
   std::size_t prompts = 0;   ///< P
 };
 
 /// Summarises per-prompt estimates into a benchmark value with a 95 % normal confidence interval
-/// over prompts.
-/// \param per_prompt the P >= 1 per-prompt estimates
-/// \throws std::invalid_argument for an empty list; std::domain_error for a non-finite value
+/// over prompts. The interval is clipped to [0, 1], the range of an accuracy: with few prompts or a
+/// mean near 0 or 1, mean -/+ 1.96 se_prompts can leave it.
+/// \param per_prompt the P >= 1 per-prompt estimates, each mean a probability in [0, 1]
+/// \throws std::invalid_argument for an empty list; std::domain_error for a mean outside [0, 1]
+///         (NaN included)
 /// Complexity: O(P).
 inline benchmark_estimate summarise_prompts(std::span<const pass_estimate> per_prompt) {
   constexpr std::string_view function = "select::summarise_prompts";
@@ -254,7 +256,7 @@ inline benchmark_estimate summarise_prompts(std::span<const pass_estimate> per_p
   double sum = 0;
   double se2 = 0;
   for (std::size_t i = 0; i < per_prompt.size(); ++i) {
-    require_finite(per_prompt[i].mean, function, "per_prompt[" + std::to_string(i) + "].mean");
+    require_probability(per_prompt[i].mean, function, "per_prompt[" + std::to_string(i) + "].mean");
     sum += per_prompt[i].mean;
     se2 += per_prompt[i].se * per_prompt[i].se;
   }
@@ -263,8 +265,8 @@ inline benchmark_estimate summarise_prompts(std::span<const pass_estimate> per_p
   for (const auto& e : per_prompt) ss += (e.mean - out.mean) * (e.mean - out.mean);
   out.se_prompts = per_prompt.size() > 1 ? std::sqrt(ss / (p - 1) / p) : 0.0;
   out.se_resampling = std::sqrt(se2) / p;
-  out.ci_lo = out.mean - 1.96 * out.se_prompts;
-  out.ci_hi = out.mean + 1.96 * out.se_prompts;
+  out.ci_lo = std::max(0.0, out.mean - 1.96 * out.se_prompts);
+  out.ci_hi = std::min(1.0, out.mean + 1.96 * out.se_prompts);
   return out;
 }
 

@@ -230,8 +230,11 @@ grouped_answers<typename detail::answer_type<Sample>::type> group_answers(
 /// Groups N sampled answers with a caller-supplied equivalence predicate instead of hashing (for
 /// answers that are equal up to canonicalisation, such as "0.5" and "1/2").
 ///
+/// \param samples the N >= 1 sampled answers in sampling order, as group_answers
+/// \param scores empty or N per-sample scores, as group_answers
 /// \param equal an equivalence relation `bool(const Answer&, const Answer&)`; a sample joins the
 ///        first earlier distinct answer it is equal to
+/// \param options aggregation and the empty-answer convention, as group_answers
 /// \returns as group_answers; answers[j] is the first sample of group j
 /// \pre as group_answers; `equal` reflexive, symmetric and transitive (not checked)
 /// \throws as group_answers
@@ -262,8 +265,9 @@ grouped_answers<typename detail::answer_type<Sample>::type> group_answers_with(
 /// \param scores empty or N per-sample scores, as group_answers
 /// \param aggregate score aggregation
 /// \param missing the id that means "no answer"
-/// \returns the statistics of the distinct ids; `answer_ids` (if not null) receives the id of each
-///          distinct answer in first-appearance order
+/// \param answer_ids output, or null: when not null it is cleared and receives the id of each
+///        distinct answer in first-appearance order
+/// \returns the statistics of the distinct ids
 /// \pre ids non-empty; ids in range; scores as group_answers
 /// \throws std::invalid_argument for an empty list, an id out of range or a size mismatch;
 ///         std::domain_error for a non-finite answered score

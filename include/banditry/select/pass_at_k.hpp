@@ -13,7 +13,7 @@
 
 namespace banditry::select {
 
-/// Unbiased pass@k.
+/// Unbiased pass\@k.
 ///
 /// Steps: if n - c < k every k-subset contains a correct sample, return 1; if c <= k return
 /// 1 - prod_{i=n-c+1}^{n} (1 - k / i) (c factors); otherwise return
@@ -23,8 +23,8 @@ namespace banditry::select {
 /// \param n pool size, >= 1
 /// \param c number of correct samples, 0 <= c <= n
 /// \param k subset size, 1 <= k <= n. k > n is an error rather than a clamp: no k-subset exists,
-///        and silently reporting pass@n would mislabel the number.
-/// \returns pass@k in [0, 1]
+///        and silently reporting pass\@n would mislabel the number.
+/// \returns pass\@k in [0, 1]
 /// \throws std::invalid_argument when n = 0, c > n, k = 0 or k > n
 /// Complexity: O(min(c, k)).
 inline double unbiased_pass_at_k(std::uint64_t n, std::uint64_t c, std::uint64_t k) {

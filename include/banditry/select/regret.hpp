@@ -35,7 +35,7 @@ inline double submission_value(std::span<const double> rewards,
   return best;
 }
 
-/// Pass@k regret r*(y*) - value of the submission.
+/// Pass\@k regret r*(y*) - value of the submission.
 /// \param optimal_reward r*(y*), the best true reward over the whole answer space (not only over
 ///        the sampled answers), finite
 /// \param rewards, selection as submission_value
