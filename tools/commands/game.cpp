@@ -16,29 +16,15 @@
 #include "banditry/duel/preference_matrix.hpp"
 #include "banditry/game/preference_game.hpp"
 #include "banditry/game/sppo.hpp"
+#include "cli_validators.hpp"
 #include "command_registry.hpp"
 #include "input_file.hpp"
 
 namespace {
 
-using nlohmann::json;
+using banditry::tool::whole_number_at_least;
 
-// CLI11 2.1 converts "-1" to 2^64 - 1 for an unsigned option, so whole-number options are
-// checked on their text: decimal digits only, at least `minimum`, no wrap-around.
-CLI::Validator whole_number_at_least(std::uint64_t minimum) {
-  return CLI::Validator(
-      [minimum](std::string& input) -> std::string {
-        std::uint64_t value = 0;
-        const char* end = input.data() + input.size();
-        const auto [next, error] = std::from_chars(input.data(), end, value);
-        if (input.empty() || error != std::errc() || next != end || value < minimum) {
-          return "must be a whole number >= " + std::to_string(minimum) +
-                 " (at most 2^64 - 1), got " + input;
-        }
-        return {};
-      },
-      "INT>=" + std::to_string(minimum));
-}
+using nlohmann::json;
 
 struct sppo_options {
   std::string matrix;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "banditry/core/rng.hpp"
+#include "cli_validators.hpp"
 #include "command_registry.hpp"
 #include "input_file.hpp"
 #include "select_estimate.hpp"
@@ -35,6 +36,8 @@
 #include "select_options.hpp"
 
 namespace {
+
+using banditry::tool::whole_number_at_least;
 
 using namespace banditry;
 using namespace banditry::select;
@@ -180,22 +183,6 @@ void run_estimate(const select_options& options) {
   settings.seed = options.seed;
   parse_format(options.format);
   std::cout << tool::estimate_report(read_records(options), settings).dump(2) << '\n';
-}
-
-// CLI11 2.1 converts "-1" to 2^64 - 1 for an unsigned option, so whole-number options are checked
-// on their text first.
-CLI::Validator whole_number_at_least(std::uint64_t minimum) {
-  return CLI::Validator(
-      [minimum](std::string& input) -> std::string {
-        try {
-          tool::parse_whole_number(input, "", minimum);
-        } catch (const input_error&) {
-          return "must be a whole number >= " + std::to_string(minimum) +
-                 " (at most 2^64 - 1), got " + input;
-        }
-        return {};
-      },
-      "INT>=" + std::to_string(minimum));
 }
 
 void add_common(CLI::App* sub, select_options& o) {

@@ -18,6 +18,7 @@
 #include "banditry/sim/output.hpp"
 #include "banditry/sim/registry.hpp"
 #include "banditry/version.hpp"
+#include "cli_validators.hpp"
 #include "command_registry.hpp"
 #include "data_dir.hpp"
 
@@ -420,8 +421,10 @@ const banditry::tool::command_registrar registrar{
        sub->add_option(
            "--claims", options->claims,
            "Comma-separated claim ids, areas (SEL, KL, DU, SP, CORE) or prefixes ending in *");
-       sub->add_option("--seed", options->seed, "Master seed of every random stream (default 1)");
-       sub->add_option("--threads", options->threads, "Worker threads (default: all cores)");
+       sub->add_option("--seed", options->seed, "Master seed of every random stream (default 1)")
+           ->check(banditry::tool::whole_number_at_least(0));
+       sub->add_option("--threads", options->threads, "Worker threads (default: all cores)")
+           ->check(banditry::tool::whole_number_at_least(0));
        auto* quick =
            sub->add_flag("--quick", options->quick,
                          "Divide trial counts by 4 (at least 4); reports but never fails");
