@@ -14,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -89,8 +90,29 @@ const dataset& data_for(const benchmark::State& state) {
 batch_options options_for(const benchmark::State& state) {
   batch_options options;
   options.threads = state.range(2) > 0 ? static_cast<std::size_t>(state.range(2)) : 1;
-  options.kernel = state.range(3) != 0 ? batch_kernel::portable : batch_kernel::automatic;
+  // Argument "portable": 0 = automatic, 1 = portable, 2 = AVX2 kernel.
+  options.kernel = state.range(3) == 1   ? batch_kernel::portable
+                   : state.range(3) == 2 ? batch_kernel::avx2
+                                         : batch_kernel::automatic;
   return options;
+}
+
+// ---------------------------------------------------------------- read floor
+
+// One pass over the batch's ids and scores (XOR of all words), the least work of any kernel that
+// reads its input once: 12 bytes per candidate. The selection kernels cannot run faster than
+// this on the same machine. Arguments as the batch benchmarks (cold, many).
+void read_floor(benchmark::State& state) {
+  const dataset& d = data_for(state);
+  for (auto _ : state) {
+    std::uint64_t id_bits = 0;
+    for (const std::uint64_t id : d.ids) id_bits ^= id;
+    std::uint32_t score_bits = 0;
+    for (const float score : d.scores) score_bits ^= std::bit_cast<std::uint32_t>(score);
+    benchmark::DoNotOptimize(id_bits);
+    benchmark::DoNotOptimize(score_bits);
+  }
+  set_counters(state, d.ids.size());
 }
 
 // ---------------------------------------------------------------- majority voting
@@ -187,7 +209,7 @@ void best_of_majority_naive(benchmark::State& state) {
 
 // ---------------------------------------------------------------- general row kernel
 
-// The general row kernel (detail::process_row, one row at a time, AVX-512 compare phase with a
+// The general row kernel (detail::process_row, one row at a time, vector compare phase with a
 // group vector), which batch_* used for every row before the interleaved kernel. Kept as a
 // side-by-side reference for the speed-up of the interleaved kernel.
 void row_kernel(benchmark::State& state, detail::row_method kind) {
@@ -327,6 +349,7 @@ void batch_arguments_with_variants(benchmark::internal::Benchmark* b, bool with_
   batch_arguments(b, with_k);
   for (int k : with_k ? std::vector<int>{1, 8} : std::vector<int>{1}) {
     b->Args({0, 0, 1, 1, k});  // portable kernel, hot, realistic
+    b->Args({0, 0, 1, 2, k});  // AVX2 kernel, hot, realistic
     b->Args({0, 0, 2, 0, k});  // two threads
     b->Args({1, 0, 2, 0, k});
   }
@@ -334,6 +357,7 @@ void batch_arguments_with_variants(benchmark::internal::Benchmark* b, bool with_
 
 }  // namespace
 
+BENCHMARK(read_floor)->Apply([](auto* b) { batch_arguments(b, false); });
 BENCHMARK(majority_batch)->Apply([](auto* b) { batch_arguments_with_variants(b, false); });
 BENCHMARK(majority_naive)->Apply([](auto* b) { batch_arguments(b, false); });
 BENCHMARK(best_of_majority_batch)->Apply([](auto* b) { batch_arguments_with_variants(b, false); });

@@ -1,6 +1,6 @@
-// Tests of the interleaved AVX-512 kernel (detail/batch_interleaved.hpp): blocks of four rows
-// that mix rows the kernel finishes with rows it hands to the general kernel, compared with the
-// single-prompt rules row by row and with the portable kernel.
+// Tests of the interleaved AVX-512 and AVX2 kernels (detail/batch_interleaved.hpp): blocks of four
+// rows that mix rows the kernel finishes with rows it hands to the general kernel, compared with
+// the single-prompt rules row by row and with the portable kernel.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -42,6 +42,14 @@ std::vector<std::int32_t> single_prompt(method kind, std::span<const std::uint64
     out.push_back(static_cast<std::int32_t>(grouped.groups.first_appearance[j]));
   }
   return out;
+}
+
+// The interleaved kernels this CPU can run.
+std::vector<batch_kernel> interleaved_kernels() {
+  std::vector<batch_kernel> kernels;
+  if (select::detail::cpu_supports_avx2()) kernels.push_back(batch_kernel::avx2);
+  if (select::detail::cpu_supports_avx512()) kernels.push_back(batch_kernel::avx512);
+  return kernels;
 }
 
 std::vector<std::int32_t> row_of(const batch_selection& s, std::size_t b) {
@@ -125,43 +133,43 @@ ragged_batch mixed_batch(std::uint64_t seed, std::size_t prompts) {
 }  // namespace
 
 TEST_CASE("batch interleaved kernel: mixed blocks match rules") {
-  if (!select::detail::cpu_supports_avx512()) {
-    MESSAGE("skipped: this CPU has no AVX-512");
-    return;
-  }
-  batch_options fast;
-  fast.kernel = batch_kernel::avx512;
+  if (interleaved_kernels().empty()) MESSAGE("skipped: this CPU has neither AVX2 nor AVX-512");
   batch_options portable;
   portable.kernel = batch_kernel::portable;
-  for (std::uint64_t seed : {3u, 4u, 5u}) {
-    // 4 x 10 + 3 prompts: the last block of four is incomplete.
-    const ragged_batch batch = mixed_batch(seed, 43);
-    const std::span<const std::uint64_t> ids(batch.ids);
-    const std::span<const float> scores(batch.scores);
-    const std::span<const std::size_t> offsets(batch.offsets);
-    for (std::size_t k : {1u, 2u, 5u, 20u}) {
-      for (double alpha : {0.0, 0.05, 0.3}) {
-        for (empty_filter on_empty :
-             {empty_filter::fallback_max_count, empty_filter::return_empty}) {
-          const auto mv = batch_majority_vote(ids, offsets, k, fast);
-          const auto bon = batch_best_of_n(ids, scores, offsets, k, fast);
-          const auto bom = batch_best_of_majority(ids, scores, offsets, alpha, k, on_empty, fast);
-          const auto bom_portable =
-              batch_best_of_majority(ids, scores, offsets, alpha, k, on_empty, portable);
-          for (std::size_t b = 0; b + 1 < batch.offsets.size(); ++b) {
-            const std::size_t begin = batch.offsets[b];
-            const std::size_t n = batch.offsets[b + 1] - begin;
-            const auto row_ids = ids.subspan(begin, n);
-            const auto row_scores = scores.subspan(begin, n);
-            INFO("seed " << seed << ", prompt " << b << ", N " << n << ", k " << k << ", alpha "
-                         << alpha);
-            CHECK(row_of(mv, b) ==
-                  single_prompt(method::majority, row_ids, row_scores, k, 0, on_empty));
-            CHECK(row_of(bon, b) ==
-                  single_prompt(method::best_of_n, row_ids, row_scores, k, 0, on_empty));
-            CHECK(row_of(bom, b) ==
-                  single_prompt(method::best_of_majority, row_ids, row_scores, k, alpha, on_empty));
-            CHECK(row_of(bom, b) == row_of(bom_portable, b));
+  for (batch_kernel kernel : interleaved_kernels()) {
+    batch_options fast;
+    fast.kernel = kernel;
+    for (std::uint64_t seed : {3u, 4u, 5u}) {
+      // 4 x 10 + 3 prompts: the last block of four is incomplete.
+      const ragged_batch batch = mixed_batch(seed, 43);
+      const std::span<const std::uint64_t> ids(batch.ids);
+      const std::span<const float> scores(batch.scores);
+      const std::span<const std::size_t> offsets(batch.offsets);
+      for (std::size_t k : {1u, 2u, 5u, 20u}) {
+        for (double alpha : {0.0, 0.05, 0.3}) {
+          for (empty_filter on_empty :
+               {empty_filter::fallback_max_count, empty_filter::return_empty}) {
+            const auto mv = batch_majority_vote(ids, offsets, k, fast);
+            const auto bon = batch_best_of_n(ids, scores, offsets, k, fast);
+            const auto bom = batch_best_of_majority(ids, scores, offsets, alpha, k, on_empty, fast);
+            const auto bom_portable =
+                batch_best_of_majority(ids, scores, offsets, alpha, k, on_empty, portable);
+            for (std::size_t b = 0; b + 1 < batch.offsets.size(); ++b) {
+              const std::size_t begin = batch.offsets[b];
+              const std::size_t n = batch.offsets[b + 1] - begin;
+              const auto row_ids = ids.subspan(begin, n);
+              const auto row_scores = scores.subspan(begin, n);
+              INFO("kernel " << (kernel == batch_kernel::avx2 ? "avx2" : "avx512") << ", seed "
+                             << seed << ", prompt " << b << ", N " << n << ", k " << k << ", alpha "
+                             << alpha);
+              CHECK(row_of(mv, b) ==
+                    single_prompt(method::majority, row_ids, row_scores, k, 0, on_empty));
+              CHECK(row_of(bon, b) ==
+                    single_prompt(method::best_of_n, row_ids, row_scores, k, 0, on_empty));
+              CHECK(row_of(bom, b) == single_prompt(method::best_of_majority, row_ids, row_scores,
+                                                    k, alpha, on_empty));
+              CHECK(row_of(bom, b) == row_of(bom_portable, b));
+            }
           }
         }
       }
@@ -170,10 +178,7 @@ TEST_CASE("batch interleaved kernel: mixed blocks match rules") {
 }
 
 TEST_CASE("batch interleaved kernel: sixteen and seventeen answers") {
-  if (!select::detail::cpu_supports_avx512()) {
-    MESSAGE("skipped: this CPU has no AVX-512");
-    return;
-  }
+  if (interleaved_kernels().empty()) MESSAGE("skipped: this CPU has neither AVX2 nor AVX-512");
   // Row 0: 16 answers (the kernel's limit), each 4 times; answer j scores j / 64, except that the
   // first sample of answer 5 scores 1.0, so its mean (1 + 15/64) / 4 beats 15/64. Row 1: 17
   // answers (answers 0 to 14 four times, 15 three times, 16 once as the last sample, scoring 1.0),
@@ -190,29 +195,29 @@ TEST_CASE("batch interleaved kernel: sixteen and seventeen answers") {
   ids(1, 63) = 2016;
   scores(1, 63) = 1.0f;
   scores(0, 5) = 1.0f;
-  batch_options fast;
-  fast.kernel = batch_kernel::avx512;
-  const auto bon = batch_best_of_n(ids, scores, 1, fast);
-  CHECK(bon.first_index(0, 0) == 5);
-  CHECK(bon.first_index(1, 0) == 63);
-  // alpha = 2/64: answer 16 of row 1 (1 sample) is filtered out; the best kept mean is answer 15
-  // (samples 60 to 62, first appearance 60).
-  const auto bom =
-      batch_best_of_majority(ids, scores, 2.0 / 64, 1, empty_filter::fallback_max_count, fast);
-  CHECK(bom.first_index(0, 0) == 5);
-  CHECK(bom.first_index(1, 0) == 60);
-  const auto mv = batch_majority_vote(ids, 2, fast);
-  CHECK(mv.first_index(0, 0) == 0);
-  CHECK(mv.first_index(0, 1) == 1);
-  CHECK(mv.first_index(1, 0) == 0);
-  CHECK(mv.first_index(1, 1) == 4);
+  for (batch_kernel kernel : interleaved_kernels()) {
+    INFO("kernel " << (kernel == batch_kernel::avx2 ? "avx2" : "avx512"));
+    batch_options fast;
+    fast.kernel = kernel;
+    const auto bon = batch_best_of_n(ids, scores, 1, fast);
+    CHECK(bon.first_index(0, 0) == 5);
+    CHECK(bon.first_index(1, 0) == 63);
+    // alpha = 2/64: answer 16 of row 1 (1 sample) is filtered out; the best kept mean is answer 15
+    // (samples 60 to 62, first appearance 60).
+    const auto bom =
+        batch_best_of_majority(ids, scores, 2.0 / 64, 1, empty_filter::fallback_max_count, fast);
+    CHECK(bom.first_index(0, 0) == 5);
+    CHECK(bom.first_index(1, 0) == 60);
+    const auto mv = batch_majority_vote(ids, 2, fast);
+    CHECK(mv.first_index(0, 0) == 0);
+    CHECK(mv.first_index(0, 1) == 1);
+    CHECK(mv.first_index(1, 0) == 0);
+    CHECK(mv.first_index(1, 1) == 4);
+  }
 }
 
 TEST_CASE("batch interleaved kernel: first bad prompt throws") {
-  if (!select::detail::cpu_supports_avx512()) {
-    MESSAGE("skipped: this CPU has no AVX-512");
-    return;
-  }
+  if (interleaved_kernels().empty()) MESSAGE("skipped: this CPU has neither AVX2 nor AVX-512");
   // Prompts 1 and 2 of the first block hold a non-finite score; prompt 0 is finished by the
   // kernel first, and the error must name prompt 1, sample 9, for one and for two threads.
   xoshiro256ss rng(77);
@@ -220,15 +225,19 @@ TEST_CASE("batch interleaved kernel: first bad prompt throws") {
   for (std::size_t b = 0; b < 6; ++b) add_row(batch, row_kind::few, 64, rng);
   batch.scores[64 + 9] = std::numeric_limits<float>::quiet_NaN();
   batch.scores[128 + 3] = std::numeric_limits<float>::infinity();
-  for (std::size_t threads : {1u, 2u}) {
-    batch_options fast;
-    fast.kernel = batch_kernel::avx512;
-    fast.threads = threads;
-    BANDITRY_CHECK_THROWS_WITH(
-        batch_best_of_majority(std::span<const std::uint64_t>(batch.ids),
-                               std::span<const float>(batch.scores),
-                               std::span<const std::size_t>(batch.offsets), 0.05, 1,
-                               empty_filter::fallback_max_count, fast),
-        std::domain_error, "scores[prompt 1, sample 9]");
+  for (batch_kernel kernel : interleaved_kernels()) {
+    for (std::size_t threads : {1u, 2u}) {
+      INFO("kernel " << (kernel == batch_kernel::avx2 ? "avx2" : "avx512") << ", threads "
+                     << threads);
+      batch_options fast;
+      fast.kernel = kernel;
+      fast.threads = threads;
+      BANDITRY_CHECK_THROWS_WITH(
+          batch_best_of_majority(std::span<const std::uint64_t>(batch.ids),
+                                 std::span<const float>(batch.scores),
+                                 std::span<const std::size_t>(batch.offsets), 0.05, 1,
+                                 empty_filter::fallback_max_count, fast),
+          std::domain_error, "scores[prompt 1, sample 9]");
+    }
   }
 }

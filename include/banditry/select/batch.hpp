@@ -142,6 +142,10 @@ batch_selection run_rule(const Rows& rows, std::size_t prompts, const row_rule& 
           run_rule_interleaved_avx512(rows, begin, end, rule, function, ws, first, size);
           return;
         }
+        if (kernel == batch_kernel::avx2) {
+          run_rule_interleaved_avx2(rows, begin, end, rule, function, ws, first, size);
+          return;
+        }
 #endif
         for (std::size_t b = begin; b < end; ++b) {
           size[b] = static_cast<std::int32_t>(

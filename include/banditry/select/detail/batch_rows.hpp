@@ -93,6 +93,7 @@ inline score_scan scan_scores(batch_kernel kernel, const float* scores, std::siz
   if (kernel == batch_kernel::avx2) return scan_scores_avx2(scores, n, widened);
 #endif
   (void)kernel;
+  (void)widened;  // the portable kernel sums floats in sample order and needs no widened copy
   return scan_scores_portable(scores, n, nullptr);
 }
 
@@ -181,6 +182,11 @@ inline void group_remaining_with_table(const batch_row& row, bool with_scores,
 }
 
 #ifdef BANDITRY_SELECT_X86
+// GCC 12 reports its own conversion and reduction intrinsics as reading an uninitialised vector
+// (they start from _mm512_undefined_*); the warning is a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 /// AVX-512 compare phase for rows of at most 64 samples with everything in registers: the ids in
 /// eight vectors of 8 and, when sums are needed, the scores widened to double in eight more. One
 /// distinct answer costs 8 compares into mask registers, 3 mask merges and popcount, plus 8
@@ -253,6 +259,7 @@ BANDITRY_TARGET_AVX512 inline std::size_t compare_phase_avx512_64(const batch_ro
   ws.remaining.assign(1, remaining);
   return left;
 }
+#pragma GCC diagnostic pop
 #endif  // BANDITRY_SELECT_X86
 
 /// Groups one row into ws.groups. Sums are computed for every group of count >= sum_from_count
