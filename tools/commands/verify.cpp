@@ -346,8 +346,22 @@ int run_verify(const verify_options& options) {
     std::cout << '\n';
   }
 
-  // Plot titles name only the claims of this run.
-  for (auto& s : context.sweeps) s.claim = selected_ids(s.claim, options.claims);
+  // Plot titles name the claims of this run that use the sweep, each with its own verdict.
+  std::map<std::string, verdict> outcome_by_id;
+  for (const auto& r : results) outcome_by_id[r.id] = r.outcome;
+  for (auto& s : context.sweeps) {
+    std::string title;
+    std::stringstream ids(selected_ids(s.claim, options.claims));
+    std::string id;
+    while (std::getline(ids, id, ',')) {
+      while (!id.empty() && id.front() == ' ') id.erase(id.begin());
+      if (id.empty()) continue;
+      title += (title.empty() ? "" : ", ") + id;
+      if (outcome_by_id.count(id)) title += std::string(": ") + to_string(outcome_by_id[id]);
+    }
+    s.claim = title;
+    s.verdict.clear();
+  }
 
   // Files: one CSV, JSON and SVG per sweep, and summary.json.
   const fs::path out_dir = options.out_dir;
