@@ -72,3 +72,38 @@ TEST_CASE("sherman_morrison_update: equals direct inverse") {
                               1e-14));
   CHECK(banditry::test::close(weighted_norm(x, a), std::sqrt(x.dot(a * x)), 1e-14));
 }
+
+TEST_CASE("ridge_solve: small-scale data accepted") {
+  Eigen::MatrixXd x(2, 2);
+  x << 1e-7, 0, 0, 1e-7;
+  Eigen::VectorXd y(2);
+  y << 1e-7, 2e-7;
+  const Eigen::VectorXd theta = ridge_solve(x, y, 0.0);
+  CHECK(banditry::test::close(theta(0), 1.0, 1e-12));
+  CHECK(banditry::test::close(theta(1), 2.0, 1e-12));
+  BANDITRY_CHECK_THROWS_WITH(
+      ridge_solve(Eigen::MatrixXd(0, 0), Eigen::VectorXd(0), 1.0), std::invalid_argument,
+      "banditry::ridge_solve: design shape must be non-empty, got \"0 x 0\"");
+}
+
+TEST_CASE("weighted norms: bad matrices rejected") {
+  Eigen::VectorXd x(2);
+  x << 1, 1;
+  BANDITRY_CHECK_THROWS_WITH(weighted_norm(x, -Eigen::MatrixXd::Identity(2, 2)), std::domain_error,
+                             "banditry::weighted_norm: x^T A x must be >= 0");
+  BANDITRY_CHECK_THROWS_WITH(
+      weighted_norm(x, Eigen::MatrixXd::Ones(2, 3)), std::invalid_argument,
+      "banditry::weighted_norm: matrix shape must be square and non-empty, got \"2 x 3\"");
+  Eigen::VectorXd with_nan(2);
+  with_nan << std::nan(""), 1;
+  BANDITRY_CHECK_THROWS_WITH(inverse_weighted_norm(with_nan, Eigen::MatrixXd::Identity(2, 2)),
+                             std::domain_error,
+                             "banditry::inverse_weighted_norm: x must be all finite");
+  const Eigen::MatrixXd infinite =
+      Eigen::MatrixXd::Identity(2, 2) * std::numeric_limits<double>::infinity();
+  BANDITRY_CHECK_THROWS_WITH(inverse_weighted_norm(x, infinite), std::domain_error,
+                             "banditry::inverse_weighted_norm: inverse must be all finite");
+  Eigen::MatrixXd wide = Eigen::MatrixXd::Ones(2, 3);
+  BANDITRY_CHECK_THROWS_WITH(sherman_morrison_update(wide, x), std::invalid_argument,
+                             "banditry::sherman_morrison_update: inverse shape must be square");
+}

@@ -118,3 +118,19 @@ TEST_CASE("entropy: uniform and degenerate") {
               static_cast<double>(-high(1e-300) * boost::multiprecision::log(high(1e-300))), 1e-12,
               0));
 }
+
+TEST_CASE("softmax: exact halves at huge equal logits") {
+  for (double big : {1e6, 1e15, 1e300}) {
+    CAPTURE(big);
+    const auto p = banditry::softmax(std::vector<double>{big, -big, big});
+    CHECK(p[0] == 0.5);
+    CHECK(p[1] == 0.0);
+    CHECK(p[2] == 0.5);
+    const std::vector<double> pair{big, big};
+    const auto lp = banditry::log_softmax(std::span<const double>(pair));
+    CHECK(banditry::test::close(lp[0], -std::log(2.0), 1e-15));
+  }
+  BANDITRY_CHECK_THROWS_WITH(banditry::softmax(std::vector<double>{1.0, HUGE_VAL}),
+                             std::domain_error,
+                             "banditry::softmax: x[1] must be not NaN and not +inf, got inf");
+}

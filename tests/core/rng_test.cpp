@@ -269,3 +269,52 @@ TEST_CASE("unit_sphere: unit norm") {
   for (double v : x) norm2 += v * v;
   CHECK(banditry::test::close(norm2, 1.0, 1e-14));
 }
+
+TEST_CASE("binomial: huge n with tiny p") {
+  // Mean n p and variance n p (1 - p) ~ n p; 20000 draws give a standard error of about
+  // sqrt(n p / 20000).
+  for (const auto& [n, p] :
+       std::vector<std::pair<std::uint64_t, double>>{{100000000000000000ULL, 1e-17},
+                                                     {4000000000000000000ULL, 2.5e-18},
+                                                     {1ULL << 62, 5e-18}}) {
+    CAPTURE(n);
+    xoshiro256ss rng(31);
+    double sum = 0;
+    const int draws = 20000;
+    for (int i = 0; i < draws; ++i) sum += static_cast<double>(binomial(rng, n, p));
+    const double expected = static_cast<double>(n) * p;
+    CHECK(std::abs(sum / draws - expected) < 5 * std::sqrt(expected / draws));
+  }
+}
+
+TEST_CASE("categorical: overflowing and denormal weights") {
+  xoshiro256ss rng(37);
+  const std::vector<double> huge{1e308, 1e308, 1.0};
+  std::vector<double> counts(3, 0);
+  const alias_table table(huge);
+  std::vector<double> alias_counts(3, 0);
+  for (int i = 0; i < 20000; ++i) {
+    counts[categorical(rng, huge)] += 1;
+    alias_counts[table(rng)] += 1;
+  }
+  CHECK(counts[2] == 0);
+  CHECK(alias_counts[2] == 0);
+  CHECK(std::abs(counts[0] - 10000) < 500);
+  CHECK(std::abs(alias_counts[0] - 10000) < 500);
+  const std::vector<double> tiny{4.9e-324, 3 * 4.9e-324};
+  double second = 0;
+  for (int i = 0; i < 40000; ++i) second += categorical(rng, tiny) == 1 ? 1 : 0;
+  CHECK(std::abs(second - 30000) < 5 * std::sqrt(40000 * 0.75 * 0.25));
+}
+
+TEST_CASE("uniform: wide interval and bad order") {
+  xoshiro256ss rng(41);
+  for (int i = 0; i < 100; ++i) {
+    const double u = uniform(rng, -1e308, 1e308);
+    CHECK(std::isfinite(u));
+  }
+  BANDITRY_CHECK_THROWS_WITH(uniform(rng, 5.0, 1.0), std::invalid_argument,
+                             "banditry::uniform: a must be at most b = 1, got 5");
+  BANDITRY_CHECK_THROWS_WITH(normal(rng, std::nan(""), 1.0), std::domain_error,
+                             "banditry::normal: mean must be finite");
+}

@@ -39,25 +39,50 @@ Real log_sum_exp(const std::vector<Real>& x) {
   return log_sum_exp(std::span<const Real>(x));
 }
 
-/// log-softmax: x_i - log_sum_exp(x). \pre as log_sum_exp, and no +inf entry (checked). O(n).
+namespace detail {
+// Maximum of x after the checks every softmax variant needs: non-empty, no NaN, no +inf, and at
+// least one entry above -inf.
+template <std::floating_point Real>
+Real softmax_shift(std::span<const Real> x, const char* function) {
+  require_nonempty(x.size(), function, "x");
+  Real top = -std::numeric_limits<Real>::infinity();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i]) || x[i] == std::numeric_limits<Real>::infinity()) {
+      throw_domain_error(function, "x[" + std::to_string(i) + "]", "not NaN and not +inf", x[i]);
+    }
+    top = std::max(top, x[i]);
+  }
+  if (!std::isfinite(top)) throw_domain_error(function, "max(x)", "above -inf", top);
+  return top;
+}
+}  // namespace detail
+
+/// log-softmax: (x_i - max) - log(sum_j exp(x_j - max)). Subtracting the maximum first keeps the
+/// result exact to rounding even for logits of 1e15, where x_i - log_sum_exp(x) would cancel.
+/// \pre x non-empty, no NaN, no +inf, some x_i > -inf (checked). O(n).
 template <std::floating_point Real>
 std::vector<Real> log_softmax(std::span<const Real> x) {
-  const Real normaliser = log_sum_exp(x);
-  if (!std::isfinite(normaliser)) {
-    throw_domain_error("log_softmax", "log_sum_exp(x)", "finite (some x_i > -inf, none +inf)",
-                       normaliser);
-  }
+  const Real top = detail::softmax_shift(x, "log_softmax");
+  Real sum = 0;
+  for (Real v : x) sum += std::exp(v - top);
+  const Real log_sum = std::log(sum);
   std::vector<Real> out(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) out[i] = x[i] - normaliser;
+  for (std::size_t i = 0; i < x.size(); ++i) out[i] = (x[i] - top) - log_sum;
   return out;
 }
 
-/// softmax: exp(x_i - max) / sum. Entries far below the maximum underflow to exactly 0.
-/// \pre as log_softmax (checked). O(n).
+/// softmax: exp(x_i - max) / sum_j exp(x_j - max). Entries far below the maximum underflow to
+/// exactly 0. \pre as log_softmax (checked). O(n).
 template <std::floating_point Real>
 std::vector<Real> softmax(std::span<const Real> x) {
-  std::vector<Real> out = log_softmax(x);
-  for (auto& v : out) v = std::exp(v);
+  const Real top = detail::softmax_shift(x, "softmax");
+  std::vector<Real> out(x.size());
+  Real sum = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    out[i] = std::exp(x[i] - top);
+    sum += out[i];
+  }
+  for (auto& v : out) v /= sum;
   return out;
 }
 

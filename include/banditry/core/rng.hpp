@@ -125,12 +125,18 @@ double uniform_open01(Rng& rng) noexcept {
   return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
 }
 
-/// Uniform double in [a, b). \pre a and b finite (checked).
+/// Uniform double in [a, b): a + (b - a) u, or a (1 - u) + b u when b - a overflows.
+/// \pre a and b finite, a <= b (checked).
 template <random_engine64 Rng>
 double uniform(Rng& rng, double a, double b) {
   require_finite(a, "uniform", "a");
   require_finite(b, "uniform", "b");
-  return a + (b - a) * uniform01(rng);
+  if (!(a <= b))
+    throw_invalid_argument("uniform", "a", "at most b = " + detail::format_value(b), a);
+  const double u = uniform01(rng);
+  const double width = b - a;
+  if (std::isfinite(width)) return a + width * u;
+  return a * (1 - u) + b * u;
 }
 
 /// Bernoulli(p): one uniform u, returns u < p. \pre p in [0, 1] (checked).
@@ -166,6 +172,7 @@ double normal(Rng& rng) noexcept {
 /// Normal with mean `mean` and standard deviation `sd`. \pre sd >= 0 and finite (checked).
 template <random_engine64 Rng>
 double normal(Rng& rng, double mean, double sd) {
+  require_finite(mean, "normal", "mean");
   if (!(sd >= 0) || !std::isfinite(sd)) throw_domain_error("normal", "sd", "finite and >= 0", sd);
   return mean + sd * normal(rng);
 }
@@ -177,7 +184,8 @@ std::uint64_t binomial_inversion(Rng& rng, std::uint64_t n, double p) {
   const double q = 1.0 - p;
   const double s = p / q;
   const double a = static_cast<double>(n + 1) * s;
-  double r = std::pow(q, static_cast<double>(n));
+  // q^n as exp(n log1p(-p)): pow(1 - p, n) loses p entirely once 1 - p rounds to 1.
+  double r = std::exp(static_cast<double>(n) * std::log1p(-p));
   double u = uniform01(rng);
   std::uint64_t x = 0;
   while (u > r) {
@@ -187,6 +195,19 @@ std::uint64_t binomial_inversion(Rng& rng, std::uint64_t n, double p) {
     r *= a / static_cast<double>(x) - s;
   }
   return std::min(x, n);
+}
+
+// lgamma(base + shift) - lgamma(base) for base, base + shift >= 1, with the shift passed exactly.
+// For large arguments the difference comes from Stirling's series in a form without cancellation:
+// lgamma near 1e18 carries a rounding error of order 1e3, and base + shift may equal base in
+// double precision although the difference is about shift * log(base).
+inline double lgamma_difference(double base, double shift) {
+  if (base + std::abs(shift) < 1e7) return std::lgamma(base + shift) - std::lgamma(base);
+  const double top = base + shift;
+  // (top - 1/2) log top - (base - 1/2) log base - shift
+  //   = (base - 1/2) log1p(shift / base) + shift log top - shift.
+  const double leading = (base - 0.5) * std::log1p(shift / base) + shift * std::log(top) - shift;
+  return leading + (1 / (12 * top) - 1 / (12 * base));
 }
 
 // Transformed rejection with squeeze (Hormann, "The generation of binomial random variates",
@@ -202,7 +223,7 @@ std::uint64_t binomial_btrs(Rng& rng, std::uint64_t n, double p) {
   const double v_r = 0.92 - 4.2 / b;
   const double alpha = (2.83 + 5.1 / b) * spq;
   const double m = std::floor((nd + 1) * p);
-  const double h = std::lgamma(m + 1) + std::lgamma(nd - m + 1);
+
   const double lpq = std::log(p / q);
   while (true) {
     const double u = uniform01(rng) - 0.5;
@@ -212,7 +233,11 @@ std::uint64_t binomial_btrs(Rng& rng, std::uint64_t n, double p) {
     if (k < 0 || k > nd) continue;
     if (us >= 0.07 && v <= v_r) return static_cast<std::uint64_t>(k);
     v = std::log(v * alpha / (a / (us * us) + b));
-    if (v <= h - std::lgamma(k + 1) - std::lgamma(nd - k + 1) + (k - m) * lpq) {
+    // log of f(k) / f(m) for the binomial pmf f, with the lgamma terms paired so that huge n
+    // keeps its precision.
+    const double log_ratio =
+        lgamma_difference(k + 1, m - k) + lgamma_difference(nd - k + 1, k - m) + (k - m) * lpq;
+    if (v <= log_ratio) {
       return static_cast<std::uint64_t>(k);
     }
   }
@@ -278,11 +303,20 @@ std::size_t categorical(Rng& rng, std::span<const double> weights) {
     total += weights[i];
   }
   if (!(total > 0)) throw_domain_error("categorical", "sum of weights", "positive", total);
+  // Weights whose sum overflows, or so small that u * sum rounds to whole denormals, are divided
+  // by the largest weight first; other weights are used as given, so ordinary draws follow the
+  // documented rule exactly.
+  double divisor = 1.0;
+  if (!std::isfinite(total) || total < 1e-290) {
+    divisor = *std::max_element(weights.begin(), weights.end());
+    total = 0;
+    for (double w : weights) total += w / divisor;
+  }
   double u = uniform01(rng) * total;
   std::size_t last_positive = 0;
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (weights[i] > 0) last_positive = i;
-    u -= weights[i];
+    u -= divisor == 1.0 ? weights[i] : weights[i] / divisor;
     if (u < 0) return i;
   }
   return last_positive;
@@ -306,13 +340,20 @@ class alias_table {
       total += weights[i];
     }
     if (!(total > 0)) throw_domain_error("alias_table", "sum of weights", "positive", total);
+    // As in categorical: rescale by the largest weight when the sum overflows or is denormal.
+    double divisor = 1.0;
+    if (!std::isfinite(total) || total < 1e-290) {
+      divisor = *std::max_element(weights.begin(), weights.end());
+      total = 0;
+      for (double w : weights) total += w / divisor;
+    }
     probability_.resize(k);
     alias_.resize(k);
     std::vector<double> scaled(k);
     std::vector<std::size_t> small;
     std::vector<std::size_t> large;
     for (std::size_t i = 0; i < k; ++i) {
-      scaled[i] = weights[i] / total * static_cast<double>(k);
+      scaled[i] = weights[i] / divisor / total * static_cast<double>(k);
       (scaled[i] < 1.0 ? small : large).push_back(i);
     }
     while (!small.empty() && !large.empty()) {
