@@ -4,9 +4,12 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/multiprecision/cpp_bin_float.hpp>
 #include <boost/multiprecision/cpp_int.hpp>
 #include <cmath>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -106,6 +109,56 @@ TEST_CASE("pass at k: special cases") {
   BANDITRY_CHECK_THROWS_WITH(unbiased_pass_at_k(0, 0, 1), std::invalid_argument, "n must be");
 }
 
+// 1 - C(n - c, k) / C(n, k) for 64-bit n as an exact integer fraction
+// (prod (n - t) - prod (n - c - t)) / prod (n - t) over t < k, rounded to double through a
+// 200-bit division.
+namespace {
+double exact_pass_at_k(std::uint64_t n, std::uint64_t c, std::uint64_t k) {
+  cpp_int all = 1;
+  cpp_int missed = 1;
+  for (std::uint64_t t = 0; t < k; ++t) {
+    all *= cpp_int(n) - t;
+    missed *= cpp_int(n) - c - t;
+  }
+  using big = boost::multiprecision::cpp_bin_float_100;
+  return static_cast<double>(big(cpp_int(all - missed)) / big(all));
+}
+}  // namespace
+
+TEST_CASE("pass at k: large n terminates accurately") {
+  constexpr std::uint64_t top = ~std::uint64_t{0};
+  // k = 1 is c / n: 1 / (2^64 - 2) = 5.421010862427522e-20.
+  CHECK(unbiased_pass_at_k(top - 1, 1, 1) ==
+        doctest::Approx(5.421010862427522170037264e-20).epsilon(1e-15));
+  CHECK(unbiased_pass_at_k(top, 1, 1) ==
+        doctest::Approx(5.421010862427522170037264e-20).epsilon(1e-15));
+  const std::uint64_t cases[][3] = {{top, 1, 2},
+                                    {top, 2, 3},
+                                    {top, 3, 2},
+                                    {top - 1, 1, 7},
+                                    {top - 1, 5, 4},
+                                    {top, top - 1, 1},
+                                    {1000000000000000000ULL, 9, 9},
+                                    {top, 1000, 1000},
+                                    {top, 2000, 20},
+                                    {1ULL << 53, 64, 100}};
+  for (const auto& row : cases) {
+    const double reference = exact_pass_at_k(row[0], row[1], row[2]);
+    const double value = unbiased_pass_at_k(row[0], row[1], row[2]);
+    CAPTURE(row[0]);
+    CAPTURE(row[1]);
+    CAPTURE(row[2]);
+    REQUIRE(reference > 0);
+    CHECK(std::abs(value - reference) / reference < 1e-12);
+  }
+  // n = 2^64 - 1, c = 1, k = 2: 2 / n exactly, the case whose loop index used to wrap around.
+  CHECK(unbiased_pass_at_k(top, 1, 2) ==
+        doctest::Approx(1.0842021724855044340074528e-19).epsilon(1e-15));
+  CHECK(unbiased_pass_at_k(top, top, 5) == 1);
+  CHECK(unbiased_pass_at_k(top, 0, top) == 0);
+  CHECK(unbiased_pass_at_k(top, 1, top) == 1);
+}
+
 TEST_CASE("subset estimator: exact matches brute force") {
   const auto pool = small_pool();
   for (std::size_t m = 1; m <= pool.size(); ++m) {
@@ -193,6 +246,11 @@ TEST_CASE("subset estimator: validation and choice") {
   BANDITRY_CHECK_THROWS_WITH(
       exact_subset_pass_rate(pool, {.kind = method::majority, .ties = tie_break::random}, 2),
       std::invalid_argument, "deterministic");
+  BANDITRY_CHECK_THROWS_WITH(
+      exact_subset_pass_rate(pool, {.kind = method::majority, .ties = tie_break::random}, 2),
+      std::invalid_argument, "got \"majority with random ties\"");
+  BANDITRY_CHECK_THROWS_WITH(exact_subset_pass_rate(pool, {.kind = method::soft_best_of_n}, 2),
+                             std::invalid_argument, "got \"soft-best-of-n with first-appearance");
   answer_pool no_scores = pool;
   no_scores.scores.clear();
   BANDITRY_CHECK_THROWS_WITH(resampled_pass_rate(no_scores, bon, 2, 10, rng), std::invalid_argument,
@@ -281,4 +339,20 @@ TEST_CASE("regret: value of a submission") {
   const std::vector<std::size_t> bad{4};
   BANDITRY_CHECK_THROWS_WITH(submission_value(rewards, bad), std::invalid_argument,
                              "selected index");
+}
+
+TEST_CASE("benchmark summary: rejects bad errors") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<pass_estimate> with_nan{{0.5, 0.1, 10, false}, {0.5, nan, 10, false}};
+  BANDITRY_CHECK_THROWS_WITH(summarise_prompts(with_nan), std::domain_error,
+                             "banditry::select::summarise_prompts: per_prompt[1].se must be finite "
+                             "and >= 0");
+  const std::vector<pass_estimate> negative{{0.5, -0.1, 10, false}};
+  BANDITRY_CHECK_THROWS_WITH(summarise_prompts(negative), std::domain_error,
+                             "per_prompt[0].se must be finite and >= 0");
+  const std::vector<pass_estimate> infinite{{0.5, std::numeric_limits<double>::infinity(), 1}};
+  BANDITRY_CHECK_THROWS_WITH(summarise_prompts(infinite), std::domain_error, "per_prompt[0].se");
+  // se = 0 (an exact estimate) stays valid: se_resampling = 0.
+  const std::vector<pass_estimate> exact{{0.25, 0.0, 28, true}, {0.75, 0.0, 28, true}};
+  CHECK(summarise_prompts(exact).se_resampling == 0);
 }

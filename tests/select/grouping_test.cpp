@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -134,4 +135,33 @@ TEST_CASE("grouping: groups from counts") {
                              "sum of counts must be at most sample_count = 3");
   const std::vector<std::size_t> zero{0};
   BANDITRY_CHECK_THROWS_WITH(groups_from_counts(zero, {}, 3), std::invalid_argument, "counts[0]");
+}
+
+TEST_CASE("grouping: mean of huge scores") {
+  // Mean of {1e308, 1e308} is 1e308 exactly; the plain sum 2e308 overflows.
+  const std::vector<std::string> samples{"x", "y", "x"};
+  const auto g = group_answers(samples, std::vector<double>{1e308, 0, 1e308}).groups;
+  CHECK(g.scores[0] == 1e308);
+  CHECK(g.scores[1] == 0);
+  // (1.5e308 + 1.7e308 - 1.6e308) / 3 = 0.5333...e308, computed in long double (wider exponent).
+  const auto h =
+      group_answers(std::vector<int>{7, 7, 7}, std::vector<double>{1.5e308, 1.7e308, -1.6e308})
+          .groups;
+  const long double reference = (1.5e308L + 1.7e308L - 1.6e308L) / 3.0L;
+  CHECK(h.scores[0] == doctest::Approx(static_cast<double>(reference)).epsilon(1e-15));
+  // Normal inputs keep the plain sum divided once by the count, bit for bit.
+  const auto n =
+      group_answers(std::vector<int>{1, 1, 1}, std::vector<double>{0.1, 0.2, 0.7}).groups;
+  CHECK(n.scores[0] == (0.1 + 0.2 + 0.7) / 3.0);
+}
+
+TEST_CASE("grouping: counts overflow and ids") {
+  const std::size_t huge = std::numeric_limits<std::size_t>::max();
+  BANDITRY_CHECK_THROWS_WITH(
+      groups_from_counts(std::vector<std::size_t>{huge, 2}, {}, 5), std::invalid_argument,
+      "banditry::select::groups_from_counts: sum of counts must be at most sample_count = 5");
+  BANDITRY_CHECK_THROWS_WITH(groups_from_counts(std::vector<std::size_t>{huge, 1}, {}, huge),
+                             std::invalid_argument, "sum of counts");
+  BANDITRY_CHECK_THROWS_WITH(group_ids(std::vector<std::int64_t>{}, 3), std::invalid_argument,
+                             "banditry::select::group_ids: ids size must be positive");
 }

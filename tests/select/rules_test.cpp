@@ -314,3 +314,63 @@ TEST_CASE("rules: reproducible across threads") {
   CHECK(one == two);
   CHECK(one == sim::run_trials(500, 1, trial));
 }
+
+TEST_CASE("rules: non-finite scores name index") {
+  auto g = sample_groups();
+  g.scores[2] = std::numeric_limits<double>::quiet_NaN();
+  BANDITRY_CHECK_THROWS_WITH(mid_rank_scores(g), std::domain_error,
+                             "banditry::select::mid_rank_scores: scores[2] must be finite");
+  xoshiro256ss rng(7);
+  BANDITRY_CHECK_THROWS_WITH(soft_best_of_n(g, 2, 1.0, rng, true), std::domain_error,
+                             "banditry::select::soft_best_of_n: scores[2] must be finite");
+  g.scores[2] = std::numeric_limits<double>::infinity();
+  BANDITRY_CHECK_THROWS_WITH(mid_rank_scores(g), std::domain_error, "scores[2] must be finite");
+}
+
+TEST_CASE("rules: inconsistent groups are rejected") {
+  const auto good = sample_groups();
+  auto short_frequencies = good;
+  short_frequencies.frequencies.pop_back();
+  BANDITRY_CHECK_THROWS_WITH(
+      frequency_filter(short_frequencies, 0.1), std::invalid_argument,
+      "banditry::select::frequency_filter: groups.frequencies size must be equal to the size of "
+      "groups.counts (4)");
+  BANDITRY_CHECK_THROWS_WITH(best_of_majority(short_frequencies, 1, 0.1), std::invalid_argument,
+                             "groups.frequencies size");
+  auto short_first = good;
+  short_first.first_appearance.resize(2);
+  BANDITRY_CHECK_THROWS_WITH(majority_vote(short_first, 1), std::invalid_argument,
+                             "groups.first_appearance size");
+  auto long_scores = good;
+  long_scores.scores.push_back(0.5);
+  BANDITRY_CHECK_THROWS_WITH(best_of_n(long_scores, 1), std::invalid_argument,
+                             "groups.scores size");
+  BANDITRY_CHECK_THROWS_WITH(mid_rank_scores(long_scores), std::invalid_argument,
+                             "groups.scores size");
+  auto bad_group = good;
+  bad_group.group_of[3] = 9;
+  BANDITRY_CHECK_THROWS_WITH(weighted_majority(bad_group, 1, vote_weight::exponential),
+                             std::invalid_argument, "groups.group_of[3] must be below M = 4");
+  auto short_samples = good;
+  short_samples.sample_scores.pop_back();
+  BANDITRY_CHECK_THROWS_WITH(weighted_majority(short_samples, 1, vote_weight::identity),
+                             std::invalid_argument, "groups.sample_scores size");
+  auto more_counts = good;
+  more_counts.counts.push_back(1);
+  xoshiro256ss rng(3);
+  BANDITRY_CHECK_THROWS_WITH(soft_best_of_n(more_counts, 1, 1.0, rng), std::invalid_argument,
+                             "size must be equal to the size of groups.counts (5)");
+  BANDITRY_CHECK_THROWS_WITH(weighted_majority(more_counts, 1, vote_weight::unit),
+                             std::invalid_argument, "groups.first_appearance size");
+}
+
+TEST_CASE("ties: precomputed keys must be distinct") {
+  const auto g = sample_groups();
+  const std::vector<std::size_t> repeated{0, 2, 2, 1};
+  BANDITRY_CHECK_THROWS_WITH(majority_vote(g, 1, precomputed_ties{repeated}), std::invalid_argument,
+                             "banditry::select::rank: tie keys must be distinct, got \"key 2 more "
+                             "than once\"");
+  const std::vector<std::size_t> distinct{3, 2, 1, 0};
+  // Counts a 3, b 3, c 1, d 2: the a-b tie goes to the smaller key, b (key 2).
+  CHECK(majority_vote(g, 1, precomputed_ties{distinct}) == index_list{1});
+}

@@ -186,8 +186,9 @@ inline pass_estimate exact_subset_pass_rate(const answer_pool& pool, const selec
   constexpr std::string_view function = "select::exact_subset_pass_rate";
   detail::validate_subset_request(pool, rule, m, function);
   if (uses_generator(rule)) {
+    const std::string policy = rule.ties == tie_break::random ? "random" : "first-appearance";
     throw_invalid_argument(function, "rule", "deterministic (first-appearance ties, no soft draws)",
-                           std::string(to_string(rule.kind)));
+                           std::string(to_string(rule.kind)) + " with " + policy + " ties");
   }
   const std::uint64_t count = subset_count(pool.size(), m, max_subsets);
   require(count <= max_subsets, function, "number of subsets C(n, m)",
@@ -245,7 +246,7 @@ struct benchmark_estimate {
 /// mean near 0 or 1, mean -/+ 1.96 se_prompts can leave it.
 /// \param per_prompt the P >= 1 per-prompt estimates, each mean a probability in [0, 1]
 /// \throws std::invalid_argument for an empty list; std::domain_error for a mean outside [0, 1]
-///         (NaN included)
+///         (NaN included) or a standard error that is negative or not finite
 /// Complexity: O(P).
 inline benchmark_estimate summarise_prompts(std::span<const pass_estimate> per_prompt) {
   constexpr std::string_view function = "select::summarise_prompts";
@@ -257,6 +258,11 @@ inline benchmark_estimate summarise_prompts(std::span<const pass_estimate> per_p
   double se2 = 0;
   for (std::size_t i = 0; i < per_prompt.size(); ++i) {
     require_probability(per_prompt[i].mean, function, "per_prompt[" + std::to_string(i) + "].mean");
+    const double se = per_prompt[i].se;
+    if (!(se >= 0) || !std::isfinite(se)) {
+      throw_domain_error(function, "per_prompt[" + std::to_string(i) + "].se", "finite and >= 0",
+                         se);
+    }
     sum += per_prompt[i].mean;
     se2 += per_prompt[i].se * per_prompt[i].se;
   }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -38,7 +39,8 @@ namespace banditry::select {
 enum class aggregation {
   mean,  ///< S_j = (sum of the group's scores in sampling order) / c_j; the default
   max,   ///< S_j = largest score of the group (max of -tokens gives "shortest answer")
-  sum    ///< S_j = sum of the group's scores in sampling order (reward-weighted voting)
+  sum    ///< S_j = sum of the group's scores in sampling order (reward-weighted voting).
+         ///< NOTE: a sum past DBL_MAX becomes +-inf; it is not rescaled as the mean is.
 };
 
 /// Marks "this sample has no answer" in `group_of`.
@@ -116,8 +118,27 @@ inline void finish_groups(answer_groups& g, aggregation aggregate, bool with_sco
     g.frequencies[j] = static_cast<double>(g.counts[j]) / n;
   }
   if (with_scores && aggregate == aggregation::mean) {
+    // The plain sum of finite scores can overflow (1e308 + 1e308). Only such groups are summed
+    // again with every score scaled by 2^-e, e = bit width of c_j, so the sum stays below
+    // DBL_MAX; other groups keep the plain sum divided once by c_j.
+    std::vector<int> shift(g.counts.size(), 0);
+    bool overflowed = false;
+    for (std::size_t j = 0; j < g.counts.size(); ++j) {
+      if (std::isfinite(g.scores[j])) continue;
+      shift[j] = static_cast<int>(std::bit_width(g.counts[j]));
+      g.scores[j] = 0;
+      overflowed = true;
+    }
+    if (overflowed) {
+      for (std::size_t i = 0; i < g.group_of.size(); ++i) {
+        const std::size_t j = g.group_of[i];
+        if (j != no_group && shift[j] != 0)
+          g.scores[j] += std::ldexp(g.sample_scores[i], -shift[j]);
+      }
+    }
     for (std::size_t j = 0; j < g.counts.size(); ++j) {
       g.scores[j] /= static_cast<double>(g.counts[j]);
+      if (shift[j] != 0) g.scores[j] = std::ldexp(g.scores[j], shift[j]);
     }
   }
 }
@@ -198,7 +219,8 @@ answer_groups group_samples(std::span<const Sample> samples, std::span<const dou
 /// \throws std::invalid_argument for an empty sample list or a size mismatch;
 ///         std::domain_error for a non-finite score of an answered sample
 /// Complexity: O(N) expected hash operations and equality checks; mean scores are summed in
-/// sampling order in double and divided once by c_j.
+/// sampling order in double and divided once by c_j (a group whose sum overflows is summed again
+/// with scores scaled by a power of two, so its mean stays finite).
 template <class Sample, class Hash = std::hash<typename detail::answer_type<Sample>::type>,
           class Equal = std::equal_to<typename detail::answer_type<Sample>::type>>
 grouped_answers<typename detail::answer_type<Sample>::type> group_answers(
@@ -277,6 +299,7 @@ inline answer_groups group_ids(std::span<const std::int64_t> ids, std::size_t id
                                aggregation aggregate = aggregation::mean, std::int64_t missing = -1,
                                std::vector<std::int64_t>* answer_ids = nullptr) {
   constexpr std::string_view function = "select::group_ids";
+  require_nonempty(ids.size(), function, "ids");
   std::vector<std::size_t> slot(id_count, no_group);
   if (answer_ids != nullptr) answer_ids->clear();
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -327,6 +350,11 @@ inline answer_groups groups_from_counts(std::span<const std::size_t> counts,
   std::size_t total = 0;
   for (std::size_t j = 0; j < counts.size(); ++j) {
     require(counts[j] >= 1, function, "counts[" + std::to_string(j) + "]", "at least 1", counts[j]);
+    if (counts[j] > std::numeric_limits<std::size_t>::max() - total) {
+      throw_invalid_argument(function, "sum of counts",
+                             "at most sample_count = " + std::to_string(sample_count),
+                             "a sum past SIZE_MAX at counts[" + std::to_string(j) + "]");
+    }
     total += counts[j];
   }
   require(total <= sample_count, function, "sum of counts",

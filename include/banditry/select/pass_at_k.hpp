@@ -2,10 +2,12 @@
 //
 // pass@k = 1 - C(n - c, k) / C(n, k) ("Evaluating Large Language Models Trained on Code",
 // arXiv 2107.03374): the probability that a uniformly random k-subset of the n samples contains a
-// correct one. Computed as a product with min(c, k) factors, never through binomial coefficients,
-// so it is exact to a few ulps for any n.
+// correct one. Computed from a product of min(c, k) factors in log space, never through binomial
+// coefficients, so it keeps a small relative error for any n, including tiny results.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -15,12 +17,14 @@ namespace banditry::select {
 
 /// Unbiased pass\@k.
 ///
-/// Steps: if n - c < k every k-subset contains a correct sample, return 1; if c <= k return
-/// 1 - prod_{i=n-c+1}^{n} (1 - k / i) (c factors); otherwise return
-/// 1 - prod_{i=0}^{k-1} (n - c - i) / (n - i) (k factors). Both products equal
-/// C(n - c, k) / C(n, k). Special cases: c = 0 gives 0, k = 1 gives c / n, k = n gives [c > 0].
+/// Steps: c = 0 gives 0; if n - c < k every k-subset contains a correct sample, return 1; k = 1
+/// gives c / n (one correctly rounded division of the rounded operands). Otherwise the complement
+/// Q = C(n - c, k) / C(n, k) is a product of min(c, k) factors: prod_{t=0}^{c-1} (1 - k / (n - t))
+/// when c <= k, else prod_{t=0}^{k-1} (1 - c / (n - t)). The factors are summed in log space,
+/// L = sum log1p(-x_t), and the result is -expm1(L), which keeps full relative accuracy when
+/// pass\@k is tiny (1 - Q would cancel to 0 for n near 2^64).
 ///
-/// \param n pool size, >= 1
+/// \param n pool size, >= 1 (any value up to 2^64 - 1)
 /// \param c number of correct samples, 0 <= c <= n
 /// \param k subset size, 1 <= k <= n. k > n is an error rather than a clamp: no k-subset exists,
 ///        and silently reporting pass\@n would mislabel the number.
@@ -33,17 +37,17 @@ inline double unbiased_pass_at_k(std::uint64_t n, std::uint64_t c, std::uint64_t
   require(c <= n, function, "c", "at most n = " + std::to_string(n), c);
   require(k >= 1, function, "k", "at least 1", k);
   require(k <= n, function, "k", "at most n = " + std::to_string(n), k);
+  if (c == 0) return 0.0;
   if (n - c < k) return 1.0;
-  double product = 1.0;
-  if (c <= k) {
-    const auto kd = static_cast<double>(k);
-    for (std::uint64_t i = n - c + 1; i <= n; ++i) product *= 1.0 - kd / static_cast<double>(i);
-  } else {
-    for (std::uint64_t i = 0; i < k; ++i) {
-      product *= static_cast<double>(n - c - i) / static_cast<double>(n - i);
-    }
+  if (k == 1) return static_cast<double>(c) / static_cast<double>(n);
+  // Here c < n and k < n, so every divisor n - t below is at least n - min(c, k) + 1 >= 2.
+  const std::uint64_t factors = std::min(c, k);
+  const auto numerator = static_cast<double>(c <= k ? k : c);
+  double log_complement = 0.0;
+  for (std::uint64_t t = 0; t < factors; ++t) {
+    log_complement += std::log1p(-numerator / static_cast<double>(n - t));
   }
-  return 1.0 - product;
+  return std::clamp(-std::expm1(log_complement), 0.0, 1.0);
 }
 
 }  // namespace banditry::select

@@ -14,6 +14,10 @@
 //   - precomputed_ties{keys}: tie keys computed by the caller (for example one random permutation
 //     shared by several rules applied to the same pool, which equals giving each rule a fresh
 //     generator with the same seed).
+//
+// Every entry point also checks that the vectors of `answer_groups` agree (first_appearance,
+// frequencies and, when present, scores of size M; sample_scores of the size of group_of; group_of
+// entries below M) and throws std::invalid_argument naming the first disagreement otherwise.
 #pragma once
 
 #include <algorithm>
@@ -56,6 +60,13 @@ std::vector<std::size_t> resolve_tie_keys(const answer_groups& groups, Ties&& ti
   } else if constexpr (std::is_same_v<T, precomputed_ties>) {
     require_same_size(ties.keys.size(), groups.size(), "select::rank", "tie keys",
                       "the distinct answers");
+    std::vector<std::size_t> sorted(ties.keys.begin(), ties.keys.end());
+    std::sort(sorted.begin(), sorted.end());
+    const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+    if (twice != sorted.end()) {
+      throw_invalid_argument("select::rank", "tie keys", "distinct",
+                             "key " + std::to_string(*twice) + " more than once");
+    }
     return std::vector<std::size_t>(ties.keys.begin(), ties.keys.end());
   } else {
     static_assert(random_engine64<T>,
@@ -65,7 +76,31 @@ std::vector<std::size_t> resolve_tie_keys(const answer_groups& groups, Ties&& ti
   }
 }
 
+// Checks that the per-answer vectors of a (possibly hand-built) answer_groups agree in size and
+// that per-sample group indices point at existing answers, so no rule reads out of bounds.
+inline void require_consistent(const answer_groups& groups, std::string_view function) {
+  const std::size_t m = groups.size();
+  require_same_size(groups.first_appearance.size(), m, function, "groups.first_appearance",
+                    "groups.counts");
+  require_same_size(groups.frequencies.size(), m, function, "groups.frequencies", "groups.counts");
+  if (!groups.scores.empty()) {
+    require_same_size(groups.scores.size(), m, function, "groups.scores", "groups.counts");
+  }
+  if (!groups.group_of.empty() && !groups.sample_scores.empty()) {
+    require_same_size(groups.sample_scores.size(), groups.group_of.size(), function,
+                      "groups.sample_scores", "groups.group_of");
+  }
+  for (std::size_t i = 0; i < groups.group_of.size(); ++i) {
+    const std::size_t j = groups.group_of[i];
+    if (j != no_group && j >= m) {
+      throw_invalid_argument(function, "groups.group_of[" + std::to_string(i) + "]",
+                             "below M = " + std::to_string(m) + " or no_group", j);
+    }
+  }
+}
+
 inline void require_scores(const answer_groups& groups, std::string_view function) {
+  require_consistent(groups, function);
   if (!groups.has_scores()) {
     throw_invalid_argument(function, "scores", "present for a rule that ranks by score",
                            "no scores");
@@ -82,11 +117,12 @@ inline void require_scores(const answer_groups& groups, std::string_view functio
 /// \param k maximum number of answers submitted (0 returns nothing)
 /// \param ties tie source (first_appearance_ties{}, a generator, or precomputed_ties)
 /// \returns answer indices, most frequent first
-/// \throws std::invalid_argument for precomputed tie keys of the wrong size
+/// \throws std::invalid_argument for precomputed tie keys of the wrong size or with a repeated key
 /// Complexity: O(M log k), plus M - 1 uniform integers with random ties.
 template <class Ties = first_appearance_ties>
 std::vector<std::size_t> majority_vote(const answer_groups& groups, std::size_t k,
                                        Ties&& ties = {}) {
+  detail::require_consistent(groups, "select::majority_vote");
   const auto keys = detail::resolve_tie_keys(groups, std::forward<Ties>(ties));
   std::vector<double> values(groups.counts.begin(), groups.counts.end());
   return rank_top_k(all_answers(groups), values, keys, k);
@@ -114,6 +150,7 @@ inline std::vector<std::size_t> frequency_filter(const answer_groups& groups, do
   if (!(alpha >= 0) || !std::isfinite(alpha)) {
     throw_domain_error("select::frequency_filter", "alpha", "finite and >= 0", alpha);
   }
+  detail::require_consistent(groups, "select::frequency_filter");
   std::vector<std::size_t> kept;
   for (std::size_t j = 0; j < groups.size(); ++j) {
     if (groups.frequencies[j] >= alpha) kept.push_back(j);
@@ -158,10 +195,14 @@ std::vector<std::size_t> best_of_majority(const answer_groups& groups, std::size
 
 /// Mid-rank calibration of answer scores over samples (the SBoN(C) variant): S'_j = (sum of c_i
 /// over answers with S_i < S_j + half the sum of c_i over answers with S_i == S_j) / sum of c_i.
-/// Equal scores share one mid-rank. \returns values in (0, 1). \throws as require_scores. O(M log
-/// M).
+/// Equal scores share one mid-rank. \returns values in (0, 1). \throws std::invalid_argument
+/// without scores or for inconsistent sizes; std::domain_error naming the index of a non-finite
+/// score. O(M log M).
 inline std::vector<double> mid_rank_scores(const answer_groups& groups) {
-  detail::require_scores(groups, "select::mid_rank_scores");
+  constexpr std::string_view function = "select::mid_rank_scores";
+  detail::require_scores(groups, function);
+  // A NaN would break the strict weak order of the sort and the tie scan below.
+  require_all_finite(std::span<const double>(groups.scores), function, "scores");
   const std::size_t m = groups.size();
   std::vector<std::size_t> order(m);
   for (std::size_t j = 0; j < m; ++j) order[j] = j;
@@ -200,14 +241,15 @@ inline std::vector<double> mid_rank_scores(const answer_groups& groups) {
 /// \param rng generator; exactly min(k, M) uniform01 draws
 /// \param calibrated when true, S_j is replaced by its mid-rank (mid_rank_scores)
 /// \returns answer indices in draw order
-/// \throws std::invalid_argument without scores; std::domain_error for a non-finite beta or a
-///         non-finite log-weight (beta S_j overflowing)
+/// \throws std::invalid_argument without scores; std::domain_error for a non-finite score S_j,
+///         a non-finite beta or a non-finite log-weight (beta S_j overflowing)
 /// Complexity: O(k M).
 template <random_engine64 Rng>
 std::vector<std::size_t> soft_best_of_n(const answer_groups& groups, std::size_t k, double beta,
                                         Rng& rng, bool calibrated = false) {
   constexpr std::string_view function = "select::soft_best_of_n";
   detail::require_scores(groups, function);
+  require_all_finite(std::span<const double>(groups.scores), function, "scores");
   require_finite(beta, function, "beta");
   const std::size_t m = groups.size();
   const std::vector<double> scores = calibrated ? mid_rank_scores(groups) : groups.scores;
