@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "banditry/bandit/generators.hpp"
@@ -131,4 +132,47 @@ TEST_CASE("off-policy: invalid propensity messages") {
                              "sum of importance weights must be positive");
   BANDITRY_CHECK_THROWS_WITH(bd::ips_value(hand_log(), policy, 1.0), std::domain_error,
                              "confidence must be in (0, 1)");
+}
+
+TEST_CASE("off-policy: single step interval undefined") {
+  const std::vector<bd::logged_step> one{{0, 0, 1.0, 0.5}};
+  const auto policy = hand_policy();
+  const double infinity = std::numeric_limits<double>::infinity();
+  // One step: value w r = 0.8 / 0.5 = 1.6, and no estimate of the spread.
+  const auto ips = bd::ips_value(one, policy);
+  CHECK(ips.value == 1.6);
+  CHECK_FALSE(ips.interval_defined);
+  CHECK(ips.standard_error == infinity);
+  CHECK(ips.ci_lo == -infinity);
+  CHECK(ips.ci_hi == infinity);
+  CHECK(ips.samples == 1);
+  const auto snips = bd::snips_value(one, policy);
+  CHECK(snips.value == 1.0);
+  CHECK_FALSE(snips.interval_defined);
+  CHECK(snips.ci_hi == infinity);
+  const auto logging = bd::logging_policy_value(one);
+  CHECK_FALSE(logging.interval_defined);
+  CHECK(logging.ci_lo == -infinity);
+  // Two steps give a finite interval.
+  const auto two = bd::ips_value({{0, 0, 1.0, 0.5}, {0, 1, 0.0, 0.5}}, policy);
+  CHECK(two.interval_defined);
+  CHECK(std::isfinite(two.standard_error));
+  CHECK(two.standard_error > 0);
+}
+
+TEST_CASE("off-policy: rejects overflowing estimates") {
+  const auto policy = hand_policy();
+  const double denormal = std::numeric_limits<double>::denorm_min() * 1024;
+  const std::vector<bd::logged_step> huge{{0, 0, 1e308, denormal}, {0, 1, 0.0, 0.5}};
+  BANDITRY_CHECK_THROWS_WITH(bd::ips_value(huge, policy), std::domain_error,
+                             "banditry::bandit::ips_value: estimate must be finite");
+  BANDITRY_CHECK_THROWS_WITH(bd::ips_value({huge[0]}, policy), std::domain_error,
+                             "banditry::bandit::ips_value: estimate must be finite");
+  BANDITRY_CHECK_THROWS_WITH(bd::doubly_robust_value(huge, policy, Eigen::MatrixXd::Zero(2, 2)),
+                             std::domain_error,
+                             "banditry::bandit::doubly_robust_value: estimate must be finite");
+  // Finite terms whose squared deviations overflow double give an infinite standard error.
+  const std::vector<bd::logged_step> wide{{0, 0, 1e300, 1e-6}, {0, 1, -1e300, 1e-6}};
+  BANDITRY_CHECK_THROWS_WITH(bd::ips_value(wide, policy), std::domain_error,
+                             "banditry::bandit::ips_value: standard error must be finite");
 }

@@ -92,6 +92,21 @@ TEST_CASE("beta_variate: mean and variance") {
                              "shape must be finite and >= 1, got 0.5");
 }
 
+TEST_CASE("beta_variate: names its own parameters") {
+  xoshiro256ss rng(11);
+  BANDITRY_CHECK_THROWS_WITH(beta_variate(rng, 0.3, 0.7), std::domain_error,
+                             "banditry::duel::beta_variate: a must be finite and >= 1");
+  BANDITRY_CHECK_THROWS_WITH(beta_variate(rng, 2.0, 0.5), std::domain_error,
+                             "banditry::duel::beta_variate: b must be finite and >= 1, got 0.5");
+  BANDITRY_CHECK_THROWS_WITH(beta_variate(rng, std::nan(""), 2.0), std::domain_error,
+                             "banditry::duel::beta_variate: a must be finite and >= 1");
+  // Validation happens before any draw: the generator state is unchanged.
+  xoshiro256ss fresh(11);
+  CHECK(rng() == fresh());
+  BANDITRY_CHECK_THROWS_WITH(gamma_variate(rng, 0.5), std::domain_error,
+                             "banditry::duel::gamma_variate: shape must be");
+}
+
 TEST_CASE("dueling bandits: rejects bad input") {
   auto data = make_stream(1, "TEST.classic", 0, 0, substream::data);
   const preference_matrix one(std::vector<std::vector<double>>{{0.5}});

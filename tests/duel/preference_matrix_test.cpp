@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -113,4 +114,20 @@ TEST_CASE("read_preference_matrix: loads the ranker matrices") {
   for (std::size_t i = 0; i < 5; ++i)
     for (std::size_t j = 0; j < 5; ++j) worst = std::max(worst, std::abs(sub(i, j) - small(i, j)));
   CHECK(worst <= 5e-9);
+}
+
+TEST_CASE("preference_matrix: rejects sizes whose square overflows") {
+  const std::size_t huge = std::size_t{1} << 32;
+  BANDITRY_CHECK_THROWS_WITH(preference_matrix(huge, std::vector<double>{}), std::invalid_argument,
+                             "banditry::preference_matrix: K must be at most 4294967295");
+  BANDITRY_CHECK_THROWS_WITH(preference_matrix(huge + 1, std::vector<double>{}),
+                             std::invalid_argument, "got 4294967297");
+  const std::size_t larger = std::size_t{1} << 33;
+  BANDITRY_CHECK_THROWS_WITH(
+      preference_matrix::from_upper_triangle(larger, std::span<const double>{}),
+      std::invalid_argument,
+      "banditry::preference_matrix::from_upper_triangle: K must be at most 4294967295");
+  // A small K with the wrong count still reports the exact expected count.
+  BANDITRY_CHECK_THROWS_WITH(preference_matrix(1, std::vector<double>{}), std::invalid_argument,
+                             "number of values must be K * K = 1, got 0");
 }

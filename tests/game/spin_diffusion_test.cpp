@@ -199,3 +199,20 @@ TEST_CASE("spin diffusion: rejects bad arguments") {
   BANDITRY_CHECK_THROWS_WITH(diffusion_generated_law(model, theta), std::invalid_argument,
                              "a size must be equal");
 }
+
+TEST_CASE("spin diffusion: rejects overflowing steps") {
+  const gaussian_diffusion model = toy();
+  const linear_noise_predictor theta = diffusion_tweedie(model, 0, 1);
+  for (double lr : {1e300, 1e200}) {
+    BANDITRY_CHECK_THROWS_WITH(
+        spin_diffusion_step(model, theta, 1.0, lr), std::domain_error,
+        "banditry::game::spin_diffusion_step: lr must be small enough that the updated predictor");
+    BANDITRY_CHECK_THROWS_WITH(
+        diffusion_sft_step(model, theta, lr), std::domain_error,
+        "banditry::game::diffusion_sft_step: lr must be small enough that the updated predictor");
+  }
+  // A moderate step stays finite and its generated law can be measured.
+  const linear_noise_predictor next = spin_diffusion_step(model, theta, 1.0, 0.2);
+  CHECK(std::isfinite(diffusion_wasserstein2(model, next)));
+  CHECK(std::isfinite(diffusion_wasserstein2(model, diffusion_sft_step(model, theta, 0.2))));
+}

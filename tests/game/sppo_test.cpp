@@ -181,6 +181,53 @@ TEST_CASE("lambert w: matches Boost") {
   BANDITRY_CHECK_THROWS_WITH(lambert_w0(-0.1), std::domain_error, "z must be finite and >= 0");
 }
 
+TEST_CASE("lambert w: accurate up to DBL_MAX") {
+  const double largest = std::numeric_limits<double>::max();
+  for (double z : {1e305, 1e307, 1e308, largest / 2, largest}) {
+    CHECK(close(lambert_w0(z), boost::math::lambert_w0(z), 4e-16));
+  }
+  // Log-spaced sweep over [3, DBL_MAX], the range solved in the form w + log w = log z.
+  double worst = 0;
+  for (double z = 3; z < largest / 1.1; z *= 1.1) {
+    const double reference = boost::math::lambert_w0(z);
+    worst = std::max(worst, std::abs(lambert_w0(z) - reference) / reference);
+  }
+  CHECK(worst <= 4e-16);
+}
+
+TEST_CASE("sppo step: distribution for huge eta") {
+  // hard_rps from the uniform start gives three equal log weights of size eta / 2; adding the
+  // maximum back before exponentiating would lose log 3 and return weights summing to 3.
+  const std::vector<double> uniform(3, 1.0 / 3);
+  const std::vector<std::pair<Eigen::MatrixXd, std::vector<double>>> cases{
+      {hard_rps(), uniform},
+      {weighted_rps(), geometric_start(3)},
+      {bradley_terry(6), geometric_start(6)}};
+  for (const auto& [P, start] : cases) {
+    for (double eta : {1e6, 1e16, 1e17, 1e20}) {
+      const std::vector<double> next = sppo_step(P, start, eta);
+      double sum = 0;
+      for (double p : next) {
+        CHECK(p >= 0);
+        sum += p;
+      }
+      CHECK(std::abs(sum - 1) <= 1e-12);
+      const sppo_result run = sppo_run(P, start, eta, 10);
+      double averaged = 0;
+      double last = 0;
+      for (double p : run.averaged) averaged += p;
+      for (double p : run.last) last += p;
+      CHECK(std::abs(averaged - 1) <= 1e-12);
+      CHECK(std::abs(last - 1) <= 1e-12);
+      CHECK(run.averaged_gap >= 0);
+      CHECK(run.averaged_gap <= 1);
+    }
+  }
+  // With equal gains the exact step keeps the uniform policy.
+  const std::vector<double> next = sppo_step(hard_rps(), uniform, 1e17);
+  for (double p : next) CHECK(close(p, 1.0 / 3, 1e-15));
+}
+
 TEST_CASE("projected step: satisfies optimality conditions") {
   const Eigen::MatrixXd P = weighted_rps();
   const std::vector<double> pi = geometric_start(3);

@@ -34,10 +34,19 @@ struct learn_options {
   double confidence = 0.95;
 };
 
+// An estimate from a single logged step has no interval: its standard error and bounds are then
+// written as null, with "interval_defined": false saying why.
 nlohmann::ordered_json to_json(const bd::value_estimate& e) {
-  return {{"value", e.value},     {"standard_error", e.standard_error},
-          {"ci_lo", e.ci_lo},     {"ci_hi", e.ci_hi},
-          {"samples", e.samples}, {"effective_sample_size", e.effective_sample_size}};
+  auto finite_or_null = [](double v) {
+    return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+  };
+  return {{"value", e.value},
+          {"standard_error", finite_or_null(e.standard_error)},
+          {"ci_lo", finite_or_null(e.ci_lo)},
+          {"ci_hi", finite_or_null(e.ci_hi)},
+          {"interval_defined", e.interval_defined},
+          {"samples", e.samples},
+          {"effective_sample_size", e.effective_sample_size}};
 }
 
 std::string interval_text(const bd::value_estimate& e) {

@@ -8,15 +8,19 @@
 //   variance) DM    V = (1/n) sum_i sum_y pi(y | x_i) q(x_i, y)     (needs a reward model q) DR V =
 //   DM + (1/n) sum_i w_i (r_i - q(x_i, y_i))    (unbiased when p_i is correct)
 // Confidence intervals are normal-approximation intervals V +- z SE with SE from the per-step
-// terms (the delta method for SNIPS). Source: Dudik, Langford and Li, "Doubly Robust Policy
-// Evaluation and Learning", arXiv 1103.4601.
+// terms (the delta method for SNIPS). A single logged step gives no estimate of the spread, so its
+// interval is undefined: standard_error = +infinity, [ci_lo, ci_hi] = [-infinity, +infinity] and
+// interval_defined = false (never a zero-width interval, never NaN). Source: Dudik, Langford and
+// Li, "Doubly Robust Policy Evaluation and Learning", arXiv 1103.4601.
 #pragma once
 
 #include <Eigen/Dense>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "banditry/bandit/validation.hpp"
@@ -40,6 +44,9 @@ struct value_estimate {
   double ci_hi = 0;                  ///< value + z standard_error
   std::size_t samples = 0;           ///< n, the number of logged steps used
   double effective_sample_size = 0;  ///< (sum w)^2 / sum w^2; n for DM and the on-policy mean
+  /// false when n = 1: the spread cannot be estimated from one step, so standard_error is
+  /// +infinity and the interval is (-infinity, +infinity); true otherwise.
+  bool interval_defined = true;
 };
 
 namespace detail {
@@ -71,7 +78,31 @@ inline double normal_quantile_two_sided(double confidence, std::string_view func
   return boost::math::quantile(standard, 0.5 + confidence / 2);
 }
 
-/// Mean, standard error and interval of per-step terms.
+// The interval of a single step: undefined, reported as infinite with interval_defined = false.
+inline void mark_interval_undefined(value_estimate& estimate) {
+  constexpr double infinity = std::numeric_limits<double>::infinity();
+  estimate.standard_error = infinity;
+  estimate.ci_lo = -infinity;
+  estimate.ci_hi = infinity;
+  estimate.interval_defined = false;
+}
+
+// Rejects an estimate whose value or standard error overflowed (a huge reward divided by a tiny
+// propensity): the message names the public function.
+inline void check_finite_estimate(const value_estimate& estimate, std::string_view function) {
+  if (!std::isfinite(estimate.value)) {
+    throw_domain_error(function, "estimate",
+                       "finite (reward / propensity overflows double for this log)",
+                       estimate.value);
+  }
+  if (estimate.interval_defined && !std::isfinite(estimate.standard_error)) {
+    throw_domain_error(function, "standard error",
+                       "finite (reward / propensity overflows double for this log)",
+                       estimate.standard_error);
+  }
+}
+
+/// Mean, standard error and interval of per-step terms (undefined interval for one term).
 inline value_estimate summarise_terms(const std::vector<double>& terms, double z) {
   const auto n = static_cast<double>(terms.size());
   long double sum = 0;
@@ -79,7 +110,12 @@ inline value_estimate summarise_terms(const std::vector<double>& terms, double z
   const double mean = static_cast<double>(sum / n);
   long double squares = 0;
   for (double t : terms) squares += (t - mean) * (t - mean);
-  const double se = terms.size() > 1 ? std::sqrt(static_cast<double>(squares / (n - 1)) / n) : 0.0;
+  if (terms.size() == 1) {
+    value_estimate single{mean, 0, mean, mean, 1, 1};
+    mark_interval_undefined(single);
+    return single;
+  }
+  const double se = std::sqrt(static_cast<double>(squares / (n - 1)) / n);
   return {mean, se, mean - z * se, mean + z * se, terms.size(), n};
 }
 
@@ -110,10 +146,13 @@ inline std::vector<double> importance_weights(const std::vector<logged_step>& lo
 /// \param log logged steps (contexts and actions index `policy`, propensities in (0, 1])
 /// \param policy X x K target policy (rows are distributions)
 /// \param confidence two-sided level of the interval, in (0, 1) (default 0.95)
-/// \returns the estimate, its standard error, interval and effective sample size
+/// \returns the estimate, its standard error, interval and effective sample size; for a single
+/// logged step the interval is undefined (interval_defined = false, standard_error = +infinity,
+/// interval (-infinity, +infinity))
 /// \throws std::invalid_argument for an empty log or out-of-range indices; std::domain_error for a
-/// propensity outside (0, 1], a non-finite reward, or a policy row that is not a distribution.
-/// Complexity O(n).
+/// propensity outside (0, 1], a non-finite reward, a policy row that is not a distribution, or an
+/// estimate or standard error that overflows double (for example reward 1e308 with a denormal
+/// propensity). Complexity O(n).
 inline value_estimate ips_value(const std::vector<logged_step>& log, const Eigen::MatrixXd& policy,
                                 double confidence = 0.95) {
   constexpr const char* function = "bandit::ips_value";
@@ -125,12 +164,14 @@ inline value_estimate ips_value(const std::vector<logged_step>& log, const Eigen
   for (std::size_t i = 0; i < log.size(); ++i) terms[i] = weights[i] * log[i].reward;
   value_estimate estimate = detail::summarise_terms(terms, z);
   estimate.effective_sample_size = detail::effective_sample_size(weights);
+  detail::check_finite_estimate(estimate, function);
   return estimate;
 }
 
 /// Estimates the value by self-normalised IPS, V = sum w_i r_i / sum w_i, with the delta-method
 /// standard error sqrt(sum w_i^2 (r_i - V)^2) / sum w_i.
-/// \returns the estimate; when every weight is 0 (the target never plays a logged action) the
+/// \returns the estimate (undefined interval for a single step, as for ips_value); when every
+/// weight is 0 (the target never plays a logged action) the
 /// estimate is undefined and the function throws instead of returning NaN
 /// \throws as ips_value, and std::domain_error when sum w_i = 0. Complexity O(n).
 inline value_estimate snips_value(const std::vector<logged_step>& log,
@@ -158,8 +199,11 @@ inline value_estimate snips_value(const std::vector<logged_step>& log,
     squares += static_cast<long double>(residual) * residual;
   }
   const double se = std::sqrt(static_cast<double>(squares)) / static_cast<double>(weight_sum);
-  return {value,          se,         value - z * se,
-          value + z * se, log.size(), detail::effective_sample_size(weights)};
+  value_estimate estimate{value,          se,         value - z * se,
+                          value + z * se, log.size(), detail::effective_sample_size(weights)};
+  if (log.size() == 1) detail::mark_interval_undefined(estimate);
+  detail::check_finite_estimate(estimate, function);
+  return estimate;
 }
 
 /// Estimates the value by the direct method, V = (1/n) sum_i sum_y pi(y | x_i) q(x_i, y).
@@ -185,7 +229,9 @@ inline value_estimate direct_method_value(const std::vector<logged_step>& log,
   for (std::size_t i = 0; i < log.size(); ++i) {
     terms[i] = model_value(static_cast<Eigen::Index>(log[i].context));
   }
-  return detail::summarise_terms(terms, z);
+  value_estimate estimate = detail::summarise_terms(terms, z);
+  detail::check_finite_estimate(estimate, function);
+  return estimate;
 }
 
 /// Estimates the value by the doubly robust estimator,
@@ -213,6 +259,7 @@ inline value_estimate doubly_robust_value(const std::vector<logged_step>& log,
   }
   value_estimate estimate = detail::summarise_terms(terms, z);
   estimate.effective_sample_size = detail::effective_sample_size(weights);
+  detail::check_finite_estimate(estimate, function);
   return estimate;
 }
 
@@ -234,7 +281,9 @@ inline value_estimate logging_policy_value(const std::vector<logged_step>& log,
   const double z = detail::normal_quantile_two_sided(confidence, function);
   std::vector<double> terms(log.size());
   for (std::size_t i = 0; i < log.size(); ++i) terms[i] = log[i].reward;
-  return detail::summarise_terms(terms, z);
+  value_estimate estimate = detail::summarise_terms(terms, z);
+  detail::check_finite_estimate(estimate, function);
+  return estimate;
 }
 
 /// Fits the tabular reward model q(x, y) = mean logged reward of cell (x, y), and `fallback` on

@@ -82,7 +82,7 @@ struct dueling_run_result {
 template <random_engine64 Rng>
 double gamma_variate(Rng& rng, double shape) {
   if (!(shape >= 1) || !std::isfinite(shape)) {
-    throw_domain_error("gamma_variate", "shape", "finite and >= 1", shape);
+    throw_domain_error("duel::gamma_variate", "shape", "finite and >= 1", shape);
   }
   const double d = shape - 1.0 / 3.0;
   const double c = 1 / std::sqrt(9 * d);
@@ -97,9 +97,15 @@ double gamma_variate(Rng& rng, double shape) {
 }
 
 /// Beta(a, b) = X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b) drawn in that order.
-/// \throws std::domain_error for a or b < 1. Expected O(1).
+/// \param a, b shape parameters, finite and >= 1 (the range of gamma_variate)
+/// \throws std::domain_error naming beta_variate and a or b when either is < 1 or non-finite,
+///   checked before any draw. Expected O(1).
 template <random_engine64 Rng>
 double beta_variate(Rng& rng, double a, double b) {
+  if (!(a >= 1) || !std::isfinite(a))
+    throw_domain_error("duel::beta_variate", "a", "finite and >= 1", a);
+  if (!(b >= 1) || !std::isfinite(b))
+    throw_domain_error("duel::beta_variate", "b", "finite and >= 1", b);
   const double x = gamma_variate(rng, a);
   const double y = gamma_variate(rng, b);
   return x / (x + y);

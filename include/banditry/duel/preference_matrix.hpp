@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <span>
 #include <sstream>
 #include <string>
@@ -37,6 +38,10 @@ namespace banditry::duel {
 inline constexpr double preference_tolerance = 1e-9;
 
 namespace detail {
+
+// Largest K with K * K representable in std::size_t (2^32 - 1 for a 64-bit size_t).
+inline constexpr std::size_t max_preference_size =
+    (std::size_t{1} << (std::numeric_limits<std::size_t>::digits / 2)) - 1;
 
 inline std::string entry_name(std::size_t i, std::size_t j) {
   return "P[" + std::to_string(i) + "][" + std::to_string(j) + "]";
@@ -78,13 +83,18 @@ class preference_matrix {
   /// Builds and validates a K x K matrix from row-major values.
   /// \param size K >= 1; \param values K*K entries in row-major order
   /// \param tolerance as for the row constructor
-  /// \throws std::invalid_argument when values.size() != K*K or K = 0; std::domain_error as for the
+  /// \throws std::invalid_argument when K = 0, K > 2^32 - 1 (K * K would overflow size_t) or
+  ///         values.size() != K*K; std::domain_error as for the
   ///         row constructor. Complexity O(K^2).
   preference_matrix(std::size_t size, std::vector<double> values,
                     double tolerance = preference_tolerance)
       : size_(size), tolerance_(tolerance), values_(std::move(values)) {
     check_tolerance(tolerance, "preference_matrix");
     require(size > 0, "preference_matrix", "K", "positive", size);
+    require(
+        size <= detail::max_preference_size, "preference_matrix", "K",
+        "at most " + std::to_string(detail::max_preference_size) + " (K * K must fit in size_t)",
+        size);
     require(values_.size() == size * size, "preference_matrix", "number of values",
             "K * K = " + std::to_string(size * size), values_.size());
     validate("preference_matrix");
@@ -94,11 +104,16 @@ class preference_matrix {
   /// P[j][i] = 1 - P[i][j], P[i][i] = 1/2.
   /// \param size K >= 1
   /// \param upper K(K-1)/2 probabilities in row-major order of the pairs (0,1), (0,2), ...,
-  /// (K-2,K-1) \throws std::invalid_argument for a wrong count; std::domain_error for an entry
+  /// (K-2,K-1) \throws std::invalid_argument for K = 0, K > 2^32 - 1 (K * K would overflow
+  /// size_t) or a wrong count; std::domain_error for an entry
   /// outside [0, 1]
   ///         or non-finite (named as P[i][j]). Complexity O(K^2).
   static preference_matrix from_upper_triangle(std::size_t size, std::span<const double> upper) {
     require(size > 0, "preference_matrix::from_upper_triangle", "K", "positive", size);
+    require(
+        size <= detail::max_preference_size, "preference_matrix::from_upper_triangle", "K",
+        "at most " + std::to_string(detail::max_preference_size) + " (K * K must fit in size_t)",
+        size);
     const std::size_t expected = size * (size - 1) / 2;
     require(upper.size() == expected, "preference_matrix::from_upper_triangle",
             "number of upper-triangle values", "K(K-1)/2 = " + std::to_string(expected),

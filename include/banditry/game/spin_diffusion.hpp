@@ -194,8 +194,33 @@ inline linear_noise_predictor diffusion_dsm_gradient(const gaussian_diffusion& m
   return gradient;
 }
 
+namespace detail {
+
+// Rejects a gradient step whose result is unusable: a non-finite coefficient, or a generated law
+// with non-finite mean or variance (a finite but huge coefficient such as 1e300 overflows there).
+// The message names the public step function and its lr, the only input that can cause this from
+// a valid model and predictor.
+inline void check_step_result(const gaussian_diffusion& model, const linear_noise_predictor& next,
+                              std::string_view function, double lr) {
+  constexpr std::string_view requirement =
+      "small enough that the updated predictor and its generated law stay finite";
+  for (std::size_t t = 0; t < next.a.size(); ++t) {
+    if (!std::isfinite(next.a[t]) || !std::isfinite(next.c[t])) {
+      throw_domain_error(function, "lr", requirement, lr);
+    }
+  }
+  const gaussian_law law = diffusion_generated_law(model, next);
+  if (!std::isfinite(law.mean) || !std::isfinite(law.variance)) {
+    throw_domain_error(function, "lr", requirement, lr);
+  }
+}
+
+}  // namespace detail
+
 /// One supervised fine-tuning step: theta <- theta - lr grad DSM(theta; data) for every t.
-/// \pre lr > 0 finite (checked). O(T).
+/// \pre lr > 0 finite (checked).
+/// \throws std::domain_error for lr <= 0 or non-finite, or for an lr so large that a coefficient
+///   of the result or the mean or variance of its generated law is not finite. O(T).
 inline linear_noise_predictor diffusion_sft_step(const gaussian_diffusion& model,
                                                  const linear_noise_predictor& theta, double lr) {
   if (!(lr > 0) || !std::isfinite(lr))
@@ -207,6 +232,7 @@ inline linear_noise_predictor diffusion_sft_step(const gaussian_diffusion& model
     next.a[t] -= lr * g.a[t];
     next.c[t] -= lr * g.c[t];
   }
+  detail::check_step_result(model, next, "game::diffusion_sft_step", lr);
   return next;
 }
 
@@ -234,7 +260,9 @@ inline linear_noise_predictor spin_diffusion_gradient(const gaussian_diffusion& 
 
 /// Truncated SPIN-Diffusion iteration: one gradient step theta_{k+1} = theta_k - lr grad, with the
 /// population gradient of spin_diffusion_gradient (only lambda * lr matters).
-/// \pre as spin_diffusion_gradient, lr > 0 finite (checked). O(T).
+/// \pre as spin_diffusion_gradient, lr > 0 finite (checked).
+/// \throws std::domain_error for lr <= 0 or non-finite, or for an lr so large that a coefficient
+///   of the result or the mean or variance of its generated law is not finite. O(T).
 inline linear_noise_predictor spin_diffusion_step(const gaussian_diffusion& model,
                                                   const linear_noise_predictor& theta,
                                                   double lambda, double lr) {
@@ -247,6 +275,7 @@ inline linear_noise_predictor spin_diffusion_step(const gaussian_diffusion& mode
     next.a[t] -= lr * g.a[t];
     next.c[t] -= lr * g.c[t];
   }
+  detail::check_step_result(model, next, "game::spin_diffusion_step", lr);
   return next;
 }
 

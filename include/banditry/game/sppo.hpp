@@ -89,15 +89,32 @@ inline double sppo_sampled_gap_bound(double kl_max, double eta, std::size_t iter
          4 * std::sqrt(2 * std::log(2 * (static_cast<double>(responses) + 1) / delta) / t);
 }
 
-/// Principal branch W_0(z) of the Lambert W function for z >= 0 (w e^w = z) by Halley's iteration
-/// from log(1 + z) (z < 3) or log z - log log z, stopped when |dw| <= 1e-15 max(1, |w|) or after
-/// 50 iterations. \pre z finite and >= 0 (checked). Accurate to a few ulp.
+/// Principal branch W_0(z) of the Lambert W function for z >= 0 (w e^w = z) by Halley's iteration,
+/// stopped when |dw| <= 1e-15 max(1, |w|) or after 50 iterations. For z < 3 it solves w e^w = z
+/// from log(1 + z); for z >= 3 it solves the equivalent w + log w = log z from log z - log log z,
+/// a form in which no intermediate overflows (w e^w would overflow near z = DBL_MAX).
+/// \param z argument, finite and >= 0 (up to DBL_MAX)
+/// \returns W_0(z) >= 0, accurate to a few ulp.
+/// \throws std::domain_error for negative, NaN or infinite z. O(1).
 inline double lambert_w0(double z) {
   if (!(z >= 0) || !std::isfinite(z)) {
     throw_domain_error("game::lambert_w0", "z", "finite and >= 0", z);
   }
   if (z == 0) return 0;
-  double w = z < 3 ? std::log1p(z) : std::log(z) - std::log(std::log(z));
+  if (z >= 3) {
+    const double log_z = std::log(z);
+    double w = log_z - std::log(log_z);
+    for (int iteration = 0; iteration < 50; ++iteration) {
+      const double g = w + std::log(w) - log_z;
+      const double slope = 1 + 1 / w;
+      const double curvature = -1 / (w * w);
+      const double delta = 2 * g * slope / (2 * slope * slope - g * curvature);
+      w -= delta;
+      if (std::abs(delta) <= 1e-15 * std::max(1.0, std::abs(w))) break;
+    }
+    return w;
+  }
+  double w = std::log1p(z);
   for (int iteration = 0; iteration < 50; ++iteration) {
     const double ew = std::exp(w);
     const double residual = w * ew - z;
@@ -125,14 +142,23 @@ inline void check_start(std::span<const double> pi, Eigen::Index k, std::string_
   }
 }
 
-// Multiplicative-weights update in log space: log w += eta g, then normalise by log-sum-exp.
+// Normalises log weights in place: shifts by the maximum before exponentiating (never adding the
+// maximum back, which at |log w| ~ 1e17 would round log(sum) away) and divides the weights by
+// their sum, so pi sums to 1 up to rounding for every finite eta.
+inline void normalise_log_weights(Eigen::VectorXd& log_pi, Eigen::VectorXd& pi) {
+  const double top = log_pi.maxCoeff();
+  log_pi.array() -= top;
+  pi = log_pi.array().exp();
+  const double sum = pi.sum();  // >= 1: the maximal entry contributes exp(0)
+  log_pi.array() -= std::log(sum);
+  pi /= sum;
+}
+
+// Multiplicative-weights update in log space: log w += eta g, then normalise.
 inline void mw_update(Eigen::VectorXd& log_pi, Eigen::VectorXd& pi, const Eigen::VectorXd& gains,
                       double eta) {
   log_pi += eta * gains;
-  const double top = log_pi.maxCoeff();
-  const double normaliser = top + std::log((log_pi.array() - top).exp().sum());
-  log_pi.array() -= normaliser;
-  pi = log_pi.array().exp();
+  normalise_log_weights(log_pi, pi);
 }
 
 // Minimiser of sum_y pi(y) (theta_y - a_y)^2 subject to sum_y pi(y) e^theta_y = 1:
@@ -166,10 +192,7 @@ inline void projected_update(Eigen::VectorXd& log_pi, Eigen::VectorXd& pi,
     for (Eigen::Index y = 0; y < k; ++y) theta[y] = targets[y] - lambert_w0(c * exp_targets[y]);
   }
   log_pi += theta;
-  const double top = log_pi.maxCoeff();
-  const double normaliser = top + std::log((log_pi.array() - top).exp().sum());
-  log_pi.array() -= normaliser;
-  pi = log_pi.array().exp();
+  normalise_log_weights(log_pi, pi);
 }
 
 inline std::vector<double> to_std(const Eigen::VectorXd& v) {
