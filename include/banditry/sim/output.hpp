@@ -127,7 +127,7 @@ inline std::vector<std::vector<point_summary>> summarise(const sweep& s, std::ui
   return out;
 }
 
-/// Writes <dir>/<experiment>.csv with columns
+/// Writes `DIR/EXPERIMENT.csv` with columns
 /// experiment,method,param,value,trials,mean,se,median,q25,q75,ci_lo,ci_hi,rate,normalised.
 inline void write_csv(const sweep& s, const std::vector<std::vector<point_summary>>& summary,
                       const std::filesystem::path& dir) {
@@ -154,7 +154,7 @@ inline void write_csv(const sweep& s, const std::vector<std::vector<point_summar
   }
 }
 
-/// Writes <dir>/<experiment>.json with the name, id, seed, parameters, grid and per-trial values.
+/// Writes `DIR/EXPERIMENT.json` with the name, id, seed, parameters, grid and per-trial values.
 inline void write_json(const sweep& s, std::uint64_t master_seed,
                        const std::filesystem::path& dir) {
   auto out = detail::open_output(dir / (s.experiment + ".json"));
@@ -328,7 +328,7 @@ inline bool has_reference(const sweep& s, std::size_t m) {
 
 }  // namespace detail
 
-/// Writes <dir>/<experiment>.svg: means with bootstrap error bars per method, the theory or
+/// Writes `DIR/EXPERIMENT.svg`: means with bootstrap error bars per method, the theory or
 /// reference line dashed, log axes unless the sweep says otherwise. Points at or below 0 on a log
 /// axis are left out and counted in the caption.
 inline bool write_svg(const sweep& original,
@@ -487,8 +487,8 @@ inline bool write_svg(const sweep& original,
   return true;
 }
 
-/// Writes <dir>/<experiment>.dat and <experiment>.gp, a gnuplot script that renders
-/// <experiment>.png from the data with the same axes as the SVG.
+/// Writes `DIR/EXPERIMENT.dat` and `EXPERIMENT.gp`, a gnuplot script that renders
+/// `EXPERIMENT.png` from the data with the same axes as the SVG.
 inline bool write_gnuplot(const sweep& original,
                           const std::vector<std::vector<point_summary>>& original_summary,
                           const std::filesystem::path& dir) {
