@@ -719,11 +719,16 @@ std::vector<claim_result> run_obd(verify_context& context) {
   for (const auto& step : log.steps) clicks += step.reward;
   expect(log.steps.size() == 10000, "rows " + std::to_string(log.steps.size()));
   expect(clicks == 46, "clicks " + fmt(clicks, 0));
-  expect(log.contexts() == 3 && log.actions == 34, "shape");
+  expect(log.contexts() == 3, "contexts " + std::to_string(log.contexts()));
+  expect(log.actions == 34, "actions " + std::to_string(log.actions));
   const Eigen::VectorXd per_position = data.counts.rowwise().sum();
-  expect(per_position(0) == 3284 && per_position(1) == 3388 && per_position(2) == 3328,
-         "position counts");
-  expect(data.counts.minCoeff() == 67 && data.counts.maxCoeff() == 130, "cell count range");
+  const double expected_per_position[] = {3284, 3388, 3328};
+  for (int position = 0; position < 3; ++position) {
+    expect(per_position(position) == expected_per_position[position],
+           "rows at position " + std::to_string(position));
+  }
+  expect(data.counts.minCoeff() == 67, "smallest cell count");
+  expect(data.counts.maxCoeff() == 130, "largest cell count");
   expect(data.reward_sums.maxCoeff() == 3, "max clicks per cell");
   for (const auto& step : log.steps) {
     expect(step.propensity == 1.0 / 34 || std::abs(step.propensity - 1.0 / 34) < 1e-15,

@@ -198,9 +198,9 @@ std::uint64_t binomial_inversion(Rng& rng, std::uint64_t n, double p) {
 }
 
 // lgamma(base + shift) - lgamma(base) for base, base + shift >= 1, with the shift passed exactly.
-// For large arguments the difference comes from Stirling's series in a form without cancellation:
-// lgamma near 1e18 carries a rounding error of order 1e3, and base + shift may equal base in
-// double precision although the difference is about shift * log(base).
+// Large arguments use Stirling's series in a form without cancellation. The reason is that
+// lgamma(1e18) is about 4e19, so its rounding error is in the thousands, and base + shift can even
+// equal base in double precision although the difference is about shift * log(base).
 inline double lgamma_difference(double base, double shift) {
   if (base + std::abs(shift) < 1e7) return std::lgamma(base + shift) - std::lgamma(base);
   const double top = base + shift;
@@ -303,9 +303,9 @@ std::size_t categorical(Rng& rng, std::span<const double> weights) {
     total += weights[i];
   }
   if (!(total > 0)) throw_domain_error("categorical", "sum of weights", "positive", total);
-  // Weights whose sum overflows, or so small that u * sum rounds to whole denormals, are divided
-  // by the largest weight first; other weights are used as given, so ordinary draws follow the
-  // documented rule exactly.
+  // Weights whose sum overflows or is denormal are divided by the largest weight first, because
+  // otherwise u * sum is infinite or rounds to whole denormals. Other weights are used as given,
+  // so ordinary draws follow the documented rule exactly.
   double divisor = 1.0;
   if (!std::isfinite(total) || total < 1e-290) {
     divisor = *std::max_element(weights.begin(), weights.end());
